@@ -1,0 +1,71 @@
+# The two commands that matter: `make run` and `make test`. Both install what
+# they need: Go tools through `go tool` (pinned in go.mod), Debian packages
+# through apt when they are missing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+PORTAL := bin/portal
+# apt needs root; on a developer's own account, sudo asks for the password.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test build generate lint fmt bench postgres-binaries check-generated clean-localdb help
+
+help:
+	@echo "make run     start the portal with demo content (a local PostgreSQL when DATABASE_URL is unset)"
+	@echo "make test    run every test against a real PostgreSQL"
+	@echo "make lint    go vet, gofmt check and staticcheck"
+	@echo "make fmt     format Go and templ files"
+	@echo "make bench   benchmarks (none yet)"
+
+run: build postgres-binaries
+	$(PORTAL) serve -demo
+
+# Tests use TEST_DATABASE_URL or DATABASE_URL when given; otherwise the
+# project-local cluster runs for the length of the test run. Each test run
+# creates its own databases and drops them.
+test: generate postgres-binaries
+	@if [ -n "$${TEST_DATABASE_URL:-}$${DATABASE_URL:-}" ]; then \
+		$(GO) test -count=1 ./...; \
+	else \
+		$(GO) build -o $(PORTAL) ./cmd/portal && \
+		$(PORTAL) localdb run -- $(GO) test -count=1 ./...; \
+	fi
+
+build: generate
+	$(GO) build -o $(PORTAL) ./cmd/portal
+
+generate:
+	$(GO) tool templ generate
+
+# Fails when the committed *_templ.go files differ from what templ generates.
+check-generated: generate
+	@git diff --exit-code -- '*_templ.go' || { echo "generated templ files are stale: run make generate and commit them"; exit 1; }
+
+lint: generate
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) tool staticcheck ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')
+	$(GO) tool templ fmt views
+
+bench:
+	@echo "No benchmarks yet: the load benchmark over a large synthetic dataset comes with the investor pages."
+
+# Debian's PostgreSQL server binaries, for the project-local cluster (and
+# its own test). Installing the package also creates the unprivileged
+# postgres account that the cluster runs as when make runs as root.
+postgres-binaries:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! id postgres >/dev/null 2>&1; then \
+		echo "Installing Debian's PostgreSQL server (apt-get install postgresql)..."; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# Removes the project-local cluster and all its data.
+clean-localdb:
+	-$(PORTAL) localdb stop 2>/dev/null
+	rm -rf .localdb

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"investportal/models"
+)
+
+// Config is everything the portal reads from its environment, read once at
+// start-up and passed down.
+type Config struct {
+	Env           string // development or production
+	DatabaseURL   string // empty: start the project-local cluster
+	LocalDBDir    string
+	Addr          string
+	BaseURL       *url.URL
+	SessionSecret []byte
+	LogLevel      slog.Level
+	DBWait        time.Duration
+	Pool          models.PoolConfig
+	ShutdownGrace time.Duration
+}
+
+// configVar documents one environment variable; the README's table is
+// written from the same names and defaults.
+type configVar struct {
+	name, def, help string
+}
+
+var configVars = []configVar{
+	{"PORTAL_ENV", "development", "development or production; production requires DATABASE_URL, PORTAL_SESSION_SECRET and an https base URL"},
+	{"DATABASE_URL", "", "PostgreSQL connection URL; when unset a project-local cluster is started under PORTAL_LOCAL_DB_DIR"},
+	{"PORTAL_LOCAL_DB_DIR", ".localdb", "folder of the project-local cluster (git-ignored)"},
+	{"PORTAL_ADDR", "127.0.0.1:8080", "host:port to listen on"},
+	{"PORTAL_BASE_URL", "http://127.0.0.1:8080", "public base URL, used for canonical links and e-mails"},
+	{"PORTAL_SESSION_SECRET", "", "at least 32 characters; when unset in development a random one is made per start"},
+	{"PORTAL_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"PORTAL_DB_WAIT", "30s", "how long to keep retrying while PostgreSQL is still starting"},
+	{"PORTAL_DB_MAX_CONNS", "20", "largest number of open database connections"},
+	{"PORTAL_SHUTDOWN_GRACE", "15s", "how long in-flight requests may take to finish on SIGTERM"},
+}
+
+// loadConfig reads and checks the environment, reporting every bad value at
+// once so an operator can fix them in one go.
+func loadConfig(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, cv := range configVars {
+			if cv.name == name {
+				return cv.def
+			}
+		}
+		return ""
+	}
+	var problems []string
+	bad := func(name, format string, args ...any) {
+		problems = append(problems, fmt.Sprintf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+
+	cfg := Config{
+		Env:         get("PORTAL_ENV"),
+		DatabaseURL: get("DATABASE_URL"),
+		LocalDBDir:  get("PORTAL_LOCAL_DB_DIR"),
+		Addr:        get("PORTAL_ADDR"),
+		Pool:        models.DefaultPool,
+	}
+	if cfg.Env != "development" && cfg.Env != "production" {
+		bad("PORTAL_ENV", "%q is neither development nor production", cfg.Env)
+	}
+	production := cfg.Env == "production"
+
+	if cfg.DatabaseURL != "" {
+		u, err := url.Parse(cfg.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("DATABASE_URL", "must be a postgres:// URL")
+		}
+	} else if production {
+		bad("DATABASE_URL", "is required in production")
+	}
+
+	if _, port, err := net.SplitHostPort(cfg.Addr); err != nil {
+		bad("PORTAL_ADDR", "%q is not host:port", cfg.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("PORTAL_ADDR", "port %q is not a number from 0 to 65535", port)
+	}
+
+	base, err := url.Parse(get("PORTAL_BASE_URL"))
+	switch {
+	case err != nil || base.Host == "" || (base.Scheme != "http" && base.Scheme != "https"):
+		bad("PORTAL_BASE_URL", "must be an absolute http(s) URL such as https://invest.example.gov.cn")
+	case production && base.Scheme != "https":
+		bad("PORTAL_BASE_URL", "must use https in production")
+	default:
+		base.Path = strings.TrimSuffix(base.Path, "/")
+		cfg.BaseURL = base
+	}
+
+	if secret := get("PORTAL_SESSION_SECRET"); secret != "" {
+		if len(secret) < 32 {
+			bad("PORTAL_SESSION_SECRET", "must be at least 32 characters")
+		}
+		cfg.SessionSecret = []byte(secret)
+	} else if production {
+		bad("PORTAL_SESSION_SECRET", "is required in production")
+	} else {
+		// Never a fixed default: a random secret means sessions end with the process.
+		buf := make([]byte, 32)
+		_, _ = rand.Read(buf)
+		cfg.SessionSecret = []byte(hex.EncodeToString(buf))
+	}
+
+	if err := cfg.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL"))); err != nil {
+		bad("PORTAL_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	cfg.DBWait = parseDuration(get, "PORTAL_DB_WAIT", bad)
+	cfg.ShutdownGrace = parseDuration(get, "PORTAL_SHUTDOWN_GRACE", bad)
+
+	if n, err := strconv.Atoi(get("PORTAL_DB_MAX_CONNS")); err != nil || n < 1 || n > 1000 {
+		bad("PORTAL_DB_MAX_CONNS", "must be a whole number from 1 to 1000")
+	} else {
+		cfg.Pool.MaxOpenConns = n
+		cfg.Pool.MaxIdleConns = min(cfg.Pool.MaxIdleConns, n)
+	}
+
+	if len(problems) > 0 {
+		return cfg, errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return cfg, nil
+}
+
+func parseDuration(get func(string) string, name string, bad func(string, string, ...any)) time.Duration {
+	d, err := time.ParseDuration(get(name))
+	if err != nil || d <= 0 {
+		bad(name, "must be a positive duration such as 30s")
+	}
+	return d
+}

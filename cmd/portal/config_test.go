@@ -1,0 +1,75 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	cfg, err := loadConfig(env(nil))
+	if err != nil {
+		t.Fatalf("defaults rejected: %v", err)
+	}
+	if cfg.Env != "development" || cfg.Addr != "127.0.0.1:8080" || cfg.DatabaseURL != "" || cfg.LocalDBDir != ".localdb" {
+		t.Errorf("unexpected defaults: %+v", cfg)
+	}
+	if cfg.BaseURL.String() != "http://127.0.0.1:8080" || cfg.DBWait != 30*time.Second || cfg.Pool.MaxOpenConns != 20 {
+		t.Errorf("unexpected defaults: %+v", cfg)
+	}
+	other, _ := loadConfig(env(nil))
+	if len(cfg.SessionSecret) < 32 || string(cfg.SessionSecret) == string(other.SessionSecret) {
+		t.Error("without PORTAL_SESSION_SECRET each start must get its own random secret")
+	}
+}
+
+func TestLoadConfigReportsEveryBadValue(t *testing.T) {
+	_, err := loadConfig(env(map[string]string{
+		"PORTAL_ENV":            "staging",
+		"DATABASE_URL":          "mysql://x",
+		"PORTAL_ADDR":           "8080",
+		"PORTAL_BASE_URL":       "/relative",
+		"PORTAL_SESSION_SECRET": "short",
+		"PORTAL_LOG_LEVEL":      "loud",
+		"PORTAL_DB_WAIT":        "-1s",
+		"PORTAL_SHUTDOWN_GRACE": "soon",
+		"PORTAL_DB_MAX_CONNS":   "many",
+	}))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, name := range []string{"PORTAL_ENV", "DATABASE_URL", "PORTAL_ADDR", "PORTAL_BASE_URL", "PORTAL_SESSION_SECRET",
+		"PORTAL_LOG_LEVEL", "PORTAL_DB_WAIT", "PORTAL_SHUTDOWN_GRACE", "PORTAL_DB_MAX_CONNS"} {
+		if !strings.Contains(err.Error(), name+":") {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestProductionRequiresExplicitSettings(t *testing.T) {
+	_, err := loadConfig(env(map[string]string{"PORTAL_ENV": "production"}))
+	if err == nil {
+		t.Fatal("production started without a database, a secret and https")
+	}
+	for _, name := range []string{"DATABASE_URL", "PORTAL_SESSION_SECRET", "PORTAL_BASE_URL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+	cfg, err := loadConfig(env(map[string]string{
+		"PORTAL_ENV":            "production",
+		"DATABASE_URL":          "postgres://portal@db.internal/portal",
+		"PORTAL_SESSION_SECRET": strings.Repeat("s", 32),
+		"PORTAL_BASE_URL":       "https://invest.example.gov.cn/",
+	}))
+	if err != nil {
+		t.Fatalf("good production configuration rejected: %v", err)
+	}
+	if cfg.BaseURL.String() != "https://invest.example.gov.cn" {
+		t.Errorf("base URL = %q, want the trailing slash trimmed", cfg.BaseURL)
+	}
+}

@@ -1,0 +1,271 @@
+// Command portal is the investment promotion portal: one binary that serves
+// the site and runs its maintenance tasks.
+//
+//	portal [serve] [-demo]        serve the portal (-demo: migrate and load the demo content first)
+//	portal migrate [up|status]    apply or list the schema migrations
+//	portal seed                   load the demo content (idempotent)
+//	portal localdb start|stop     start or stop the project-local PostgreSQL
+//	portal localdb run -- CMD…    run CMD with DATABASE_URL set to the local cluster
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+
+	"gorm.io/gorm"
+
+	"investportal/cmd/portal/localpg"
+	"investportal/handlers"
+	"investportal/models"
+	"investportal/models/seed"
+)
+
+const usage = `usage:
+  portal [serve] [-demo]        serve the portal (-demo: migrate and load the demo content first)
+  portal migrate [up|status]    apply or list the schema migrations
+  portal seed                   load the demo content (idempotent)
+  portal localdb start|stop     start or stop the project-local PostgreSQL
+  portal localdb run -- CMD...  run CMD with DATABASE_URL set to the project-local PostgreSQL
+`
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	command := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		command, args = args[0], args[1:]
+	}
+	if command == "help" {
+		fmt.Print(usage)
+		return 0
+	}
+	cfg, err := loadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch command {
+	case "serve":
+		err = serve(ctx, cfg, log, args)
+	case "migrate":
+		err = migrate(ctx, cfg, log, args)
+	case "seed":
+		err = withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
+			return seedDemo(ctx, db, log)
+		})
+	case "localdb":
+		return localDB(ctx, cfg, log, args)
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n%s", command, usage)
+		return 2
+	}
+	if err != nil {
+		log.Error(command+" failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.Env == "production" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// withDatabase opens the configured database, or the project-local cluster
+// when DATABASE_URL is unset, runs fn, and closes (and stops) what it opened.
+func withDatabase(ctx context.Context, cfg Config, log *slog.Logger, fn func(*gorm.DB) error) (err error) {
+	url := cfg.DatabaseURL
+	if url == "" {
+		cluster, err := localpg.New(cfg.LocalDBDir, log)
+		if err != nil {
+			return err
+		}
+		var started bool
+		url, started, err = cluster.Start(ctx)
+		if err != nil {
+			return err
+		}
+		if started {
+			defer func() { err = errors.Join(err, cluster.Stop()) }()
+		}
+	}
+	db, err := models.Open(ctx, url, cfg.Pool, cfg.DBWait, log)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, models.Close(db)) }()
+	return fn(db)
+}
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) error {
+	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	demo := flags.Bool("demo", false, "apply migrations and load the demo content before serving")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	return withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
+		if *demo {
+			if err := seedDemo(ctx, db, log); err != nil {
+				return err
+			}
+		}
+		router := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL})
+		srv := handlers.NewServer(cfg.Addr, router)
+		errs := make(chan error, 1)
+		go func() {
+			log.Info("portal listening", "addr", cfg.Addr, "url", "http://"+cfg.Addr+"/")
+			errs <- srv.ListenAndServe()
+		}()
+		select {
+		case err := <-errs:
+			return err
+		case <-ctx.Done():
+		}
+		// In-flight requests finish; new connections are refused.
+		log.Info("shutting down", "grace", cfg.ShutdownGrace)
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+}
+
+func seedDemo(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
+	applied, err := models.Migrate(ctx, db)
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied", "count", applied)
+	counts, err := seed.Load(ctx, db)
+	if err != nil {
+		return err
+	}
+	log.Info("demo content loaded", "inserted", counts)
+	return nil
+}
+
+func migrate(ctx context.Context, cfg Config, log *slog.Logger, args []string) error {
+	action := "up"
+	if len(args) > 0 {
+		action = args[0]
+	}
+	return withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
+		switch action {
+		case "up":
+			n, err := models.Migrate(ctx, db)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("applied %d migration(s)\n", n)
+		case "status":
+			states, err := models.MigrationStatus(ctx, db)
+			if err != nil {
+				return err
+			}
+			for _, s := range states {
+				state := "pending"
+				if s.Applied {
+					state = "applied"
+				}
+				fmt.Printf("%05d  %-8s  %s\n", s.Version, state, s.Source)
+			}
+		default:
+			return fmt.Errorf("unknown migrate action %q: use up or status", action)
+		}
+		return nil
+	})
+}
+
+// localDB manages the project-local cluster for the Makefile.
+func localDB(ctx context.Context, cfg Config, log *slog.Logger, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return 2
+	}
+	cluster, err := localpg.New(cfg.LocalDBDir, log)
+	if err != nil {
+		log.Error("local database", "err", err)
+		return 1
+	}
+	switch args[0] {
+	case "start":
+		url, _, err := cluster.Start(ctx)
+		if err != nil {
+			log.Error("local database", "err", err)
+			return 1
+		}
+		fmt.Println(url)
+		return 0
+	case "stop":
+		if err := cluster.Stop(); err != nil {
+			log.Error("local database", "err", err)
+			return 1
+		}
+		return 0
+	case "run":
+		rest := args[1:]
+		if len(rest) > 0 && rest[0] == "--" {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 {
+			fmt.Fprint(os.Stderr, usage)
+			return 2
+		}
+		return runWithLocalDB(ctx, cluster, log, rest)
+	}
+	fmt.Fprintf(os.Stderr, "unknown localdb action %q\n%s", args[0], usage)
+	return 2
+}
+
+// runWithLocalDB runs a command against the local cluster and stops the
+// cluster afterwards if it started it here. A Ctrl-C reaches the command
+// (same terminal) while this process waits to clean up.
+func runWithLocalDB(ctx context.Context, cluster *localpg.Cluster, log *slog.Logger, command []string) int {
+	url, started, err := cluster.Start(ctx)
+	if err != nil {
+		log.Error("local database", "err", err)
+		return 1
+	}
+	if started {
+		defer func() {
+			if err := cluster.Stop(); err != nil {
+				log.Error("local database", "err", err)
+			}
+		}()
+	}
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+url)
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	case err != nil:
+		log.Error("run", "command", command[0], "err", err)
+		return 1
+	}
+	return 0
+}

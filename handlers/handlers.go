@@ -1,0 +1,61 @@
+// Package handlers turns HTTP requests into pages: it parses and checks
+// input, asks models for data, shapes one view struct per page and renders
+// it with views. All routes are registered in routes.go.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+)
+
+// Deps are what the handlers need from the outside world.
+type Deps struct {
+	DB      *gorm.DB
+	Log     *slog.Logger
+	BaseURL *url.URL // public base URL for canonical links
+}
+
+// Handler holds the dependencies every handler method uses.
+type Handler struct {
+	db      *gorm.DB
+	log     *slog.Logger
+	baseURL *url.URL
+}
+
+// New builds the portal's router with its middleware and routes.
+func New(d Deps) *echo.Echo {
+	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = h.handleError
+	h.routes(e)
+	return e
+}
+
+// NewServer wraps the router in an http.Server with timeouts, so that a slow
+// or idle client cannot hold a connection forever.
+func NewServer(addr string, handler http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// canonical returns the absolute public URL of a path.
+func (h *Handler) canonical(path string) string {
+	if h.baseURL == nil {
+		return ""
+	}
+	return h.baseURL.String() + path
+}

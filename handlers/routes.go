@@ -1,0 +1,33 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// routes is the one place that answers "which URLs exist, and who may call
+// them". Middleware order matters: the request id comes first so that every
+// log line and error page carries it, and Recover sits inside the logger so
+// that a panic is logged as the 500 it becomes.
+func (h *Handler) routes(e *echo.Echo) {
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: 301}))
+	e.Use(middleware.RequestID())
+	e.Use(h.requestLogger())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: h.logPanic}))
+	e.Use(securityHeaders())
+	e.Use(middleware.BodyLimit("1M"))
+
+	page(e, "/healthz", h.Healthz)
+	page(e, "/readyz", h.Readyz)
+	page(e, "/static/*", h.StaticFile)
+
+	page(e, "/", h.Home)
+}
+
+// page registers a read-only URL for GET and HEAD alike: monitors and link
+// checkers send HEAD, and Echo does not derive it from GET.
+func page(e *echo.Echo, path string, handler echo.HandlerFunc) {
+	e.Match([]string{http.MethodGet, http.MethodHead}, path, handler)
+}

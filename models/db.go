@@ -1,0 +1,113 @@
+// Package models owns the portal's data: the schema (embedded SQL
+// migrations), the GORM structs that mirror it, and the queries the handlers
+// need. Queries take a context and return domain errors such as ErrNotFound.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"net"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a record does not exist or is not public.
+var ErrNotFound = errors.New("not found")
+
+// PoolConfig sizes the connection pool.
+type PoolConfig struct {
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+	ConnMaxIdleTime time.Duration
+}
+
+// DefaultPool suits one portal instance on a small machine: PostgreSQL's
+// default max_connections is 100, so several instances still fit.
+var DefaultPool = PoolConfig{
+	MaxOpenConns:    20,
+	MaxIdleConns:    10,
+	ConnMaxLifetime: 30 * time.Minute,
+	ConnMaxIdleTime: 5 * time.Minute,
+}
+
+// Open connects to PostgreSQL, retrying with exponential back-off until the
+// server answers or wait runs out: a freshly started server (or a container
+// that comes up beside the portal) refuses connections for a few seconds.
+func Open(ctx context.Context, url string, pool PoolConfig, wait time.Duration, log *slog.Logger) (*gorm.DB, error) {
+	db, err := gorm.Open(postgres.Open(url), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true, // single statements need no wrapping transaction
+		TranslateError:         true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(pool.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(pool.MaxIdleConns)
+	sqlDB.SetConnMaxLifetime(pool.ConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(pool.ConnMaxIdleTime)
+
+	deadline := time.Now().Add(wait)
+	delay := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = sqlDB.PingContext(pingCtx)
+		cancel()
+		if err == nil {
+			return db, nil
+		}
+		if time.Now().Add(delay).After(deadline) {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("database not reachable after %d attempts: %w", attempt, err)
+		}
+		log.Warn("database not reachable yet, retrying", "attempt", attempt, "retry_in", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			_ = sqlDB.Close()
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+// Unavailable reports whether err means the database could not be reached
+// (down, restarting, dropped) rather than that a query was wrong, so that
+// visitors get "try again later" (503) instead of "server error" (500).
+func Unavailable(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
+}
+
+// Ping reports whether the database answers within the context's deadline.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes the connection pool.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}

@@ -1,0 +1,44 @@
+package models
+
+import "time"
+
+// Inquiry is an investor's inquiry, worked by staff as a pipeline.
+type Inquiry struct {
+	ID                int64
+	Reference         string // INQ-2026-000123
+	StatusTokenHash   []byte
+	Name              string
+	Company           string
+	Origin            string
+	Email             string
+	Phone             string
+	ChainID           *int64
+	RegionID          *int64
+	ParkID            *int64
+	PolicyID          *int64
+	ProjectID         *int64
+	PlannedAmountYuan *int64
+	Message           string
+	Language          string
+	ConsentAt         time.Time
+	Stage             string `gorm:"default:new"`
+	AssigneeID        *int64
+	SubmissionKey     *string
+	AnonymisedAt      *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// TableName keeps GORM on the schema's name.
+func (Inquiry) TableName() string { return "inquiries" }
+
+// InquiryNote is a staff note or reply, or an investor's follow-up message.
+type InquiryNote struct {
+	ID                int64
+	InquiryID         int64
+	AuthorKind        string
+	AuthorID          *int64
+	VisibleToInvestor bool
+	Body              string
+	CreatedAt         time.Time
+}

@@ -1,0 +1,57 @@
+package models
+
+import "time"
+
+// Policy is an incentive policy with its structured benefit items.
+type Policy struct {
+	ID              int64
+	Slug            string
+	RegionID        int64
+	Title           string
+	TitleEn         string
+	IssuingBody     string
+	DocumentNumber  string
+	IssuedOn        *time.Time `gorm:"type:date"`
+	EffectiveOn     *time.Time `gorm:"type:date"`
+	ExpiresOn       *time.Time `gorm:"type:date"`
+	Summary         string
+	SummaryEn       string
+	Body            string // Markdown
+	SourceArticleID *int64
+	Publishing
+
+	Benefits []BenefitItem   `gorm:"foreignKey:PolicyID"`
+	Chains   []IndustryChain `gorm:"many2many:policy_chains;joinForeignKey:PolicyID;joinReferences:ChainID"`
+}
+
+// TableName keeps GORM on the schema's name.
+func (Policy) TableName() string { return "policies" }
+
+// Benefit kinds and levels.
+const (
+	BenefitOneTimeAward = "one_time_award"
+	BenefitEquipment    = "equipment_subsidy"
+	BenefitLogistics    = "logistics_subsidy"
+	BenefitRent         = "rent_subsidy"
+	BenefitTalent       = "talent_award"
+	BenefitTaxRelief    = "tax_relief"
+	BenefitLand         = "land"
+	BenefitService      = "service"
+	BenefitOther        = "other"
+	LevelNational       = "national"
+	LevelProvincial     = "provincial" // 省级 / 自治区级
+	LevelCity           = "city"
+	LevelDistrict       = "district"
+)
+
+// BenefitItem is one thing a policy gives: kind, level, amount and condition.
+type BenefitItem struct {
+	ID         int64
+	PolicyID   int64
+	Position   int
+	Kind       string
+	Level      string
+	Recipient  string // who or what qualifies
+	AmountYuan *int64 // nil where the source gives no amount
+	Condition  string
+}
