@@ -23,9 +23,11 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
-func newRouter(db *gorm.DB) *echo.Echo {
+func newRouter(db *gorm.DB) *echo.Echo { return newRouterLogging(db, io.Discard) }
+
+func newRouterLogging(db *gorm.DB, logs io.Writer) *echo.Echo {
 	base, _ := url.Parse("https://invest.example.gov.cn")
-	return handlers.New(handlers.Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base})
+	return handlers.New(handlers.Deps{DB: db, Log: slog.New(slog.NewTextHandler(logs, nil)), BaseURL: base})
 }
 
 // get sends a request through the real router and returns the recorder.
@@ -159,7 +161,8 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestErrorPages(t *testing.T) {
-	e := newRouter(dbtest.New(t, dbtest.Migrated))
+	var logs strings.Builder
+	e := newRouterLogging(dbtest.New(t, dbtest.Migrated), &logs)
 	e.GET("/test-panic", func(echo.Context) error { panic("secret internal detail") })
 
 	cases := []struct {
@@ -193,6 +196,11 @@ func TestErrorPages(t *testing.T) {
 				t.Error("the page shows the internal error")
 			}
 		})
+	}
+	// The panic is logged with its request id and stack, for the operator.
+	if !strings.Contains(logs.String(), `msg=panic`) || !strings.Contains(logs.String(), "secret internal detail") ||
+		!strings.Contains(logs.String(), "request_id=") || !strings.Contains(logs.String(), "stack=") {
+		t.Errorf("panic not logged with request id and stack:\n%s", logs.String())
 	}
 }
 

@@ -8,9 +8,9 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"net"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -47,6 +47,7 @@ func Open(ctx context.Context, url string, pool PoolConfig, wait time.Duration, 
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // single statements need no wrapping transaction
 		TranslateError:         true,
+		DisableAutomaticPing:   true, // the loop below pings, with retries
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

@@ -3,9 +3,14 @@ package models_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
@@ -247,5 +252,70 @@ func TestHomeSummaryCountsOnlyPublicSignings(t *testing.T) {
 		if e.Slug == "tongliao-spring-signing-2023" || e.Slug == "chifeng-shenzhen-conference-2019" {
 			t.Errorf("hidden event %s still listed", e.Slug)
 		}
+	}
+}
+
+func TestOpenGivesUpAfterWaiting(t *testing.T) {
+	start := time.Now()
+	_, err := models.Open(context.Background(), "postgres://postgres@127.0.0.1:1/none?sslmode=disable",
+		models.DefaultPool, 500*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err == nil {
+		t.Fatal("opened a database on a closed port")
+	}
+	if !strings.Contains(err.Error(), "attempts") || !models.Unavailable(err) {
+		t.Errorf("err = %v, want a retry count and an 'unavailable' error", err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("gave up after %v, want about the 500ms it was given", elapsed)
+	}
+}
+
+// A server that comes up while Open is waiting is used: here a proxy to the
+// test server starts listening only after Open's first attempts failed.
+func TestOpenRetriesUntilTheServerAnswers(t *testing.T) {
+	target, err := url.Parse(dbtest.URL(dbtest.NewDatabase(t, dbtest.Migrated)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reserve, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyAddr := reserve.Addr().String()
+	reserve.Close()
+
+	go func() {
+		time.Sleep(400 * time.Millisecond)
+		l, err := net.Listen("tcp", proxyAddr)
+		if err != nil {
+			return
+		}
+		t.Cleanup(func() { l.Close() })
+		for {
+			client, err := l.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target.Host)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(server, client); server.Close() }()
+			go func() { _, _ = io.Copy(client, server); client.Close() }()
+		}
+	}()
+
+	viaProxy := *target
+	viaProxy.Host = proxyAddr
+	var logged strings.Builder
+	db, err := models.Open(context.Background(), viaProxy.String(), models.DefaultPool, 10*time.Second,
+		slog.New(slog.NewTextHandler(&logged, nil)))
+	if err != nil {
+		t.Fatalf("Open did not wait for the server: %v", err)
+	}
+	defer models.Close(db)
+	if !strings.Contains(logged.String(), "retrying") {
+		t.Error("Open succeeded without a retry; the test proves nothing")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -127,29 +128,33 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 			}
 		}
 		router := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL})
-		srv := handlers.NewServer(cfg.Addr, router)
-		errs := make(chan error, 1)
-		go func() {
-			log.Info("portal listening", "addr", cfg.Addr, "url", "http://"+cfg.Addr+"/")
-			errs <- srv.ListenAndServe()
-		}()
-		select {
-		case err := <-errs:
-			return err
-		case <-ctx.Done():
-		}
-		// In-flight requests finish; new connections are refused.
-		log.Info("shutting down", "grace", cfg.ShutdownGrace)
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
-		defer cancel()
-		if err := srv.Shutdown(shutdownCtx); err != nil {
-			return fmt.Errorf("shutdown: %w", err)
-		}
-		if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
+		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, router), cfg.ShutdownGrace, log)
 	})
+}
+
+// serveUntilDone serves until ctx ends (SIGTERM, Ctrl-C), then stops taking
+// connections and lets in-flight requests finish within grace.
+func serveUntilDone(ctx context.Context, srv *http.Server, grace time.Duration, log *slog.Logger) error {
+	errs := make(chan error, 1)
+	go func() {
+		log.Info("portal listening", "addr", srv.Addr, "url", "http://"+srv.Addr+"/")
+		errs <- srv.ListenAndServe()
+	}()
+	select {
+	case err := <-errs:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", grace)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errs; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 func seedDemo(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
@@ -262,7 +267,7 @@ func runWithLocalDB(ctx context.Context, cluster *localpg.Cluster, log *slog.Log
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
-		return exit.ExitCode()
+		return max(exit.ExitCode(), 1) // -1: killed by a signal
 	case err != nil:
 		log.Error("run", "command", command[0], "err", err)
 		return 1
