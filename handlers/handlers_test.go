@@ -82,10 +82,10 @@ func TestHomeShowsFiguresFromTheDatabase(t *testing.T) {
 			t.Errorf("headline figures %v lack %q", values, want)
 		}
 	}
-	if n := doc.Find(`[data-testid="latest-events"] tbody tr`).Length(); n == 0 {
+	if n := doc.Find(`[data-testid="events"] tbody tr`).Length(); n == 0 {
 		t.Error("no signing events listed")
 	}
-	if !strings.Contains(doc.Find("#news").Text(), "通遼日報") {
+	if !strings.Contains(doc.Find("#news").Text(), "通辽日报") {
 		t.Error("news list does not attribute the Tongliao article to its source")
 	}
 	if href, _ := doc.Find(`link[rel="canonical"]`).Attr("href"); href != "https://invest.example.gov.cn/" {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -8,76 +9,101 @@ import (
 
 	"investportal/models"
 	"investportal/views"
+	"investportal/views/i18n"
 )
 
 // Home shows the headline figures, the latest signing events, the regions
 // and the latest news, all read from the database.
 func (h *Handler) Home(c echo.Context) error {
-	summary, err := models.LoadHomeSummary(c.Request().Context(), h.db)
+	summary, err := models.LoadHomeSummary(ctx(c), h.db)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Home(homeView(summary, h.canonical("/"))))
+	page := h.page(c, "home", "", i18n.T(ctx(c), "home.description"))
+	return render(c, http.StatusOK, views.Home(homeView(ctx(c), summary, page)))
 }
 
-func homeView(s models.HomeSummary, canonical string) views.HomeView {
+func homeView(ctx context.Context, s models.HomeSummary, page views.Page) views.HomeView {
+	n := func(v int64) map[string]any { return map[string]any{"N": v} }
 	v := views.HomeView{
-		Page: views.Page{
-			Description:  "赤峰、通辽与太忻一体化经济区的招商引资门户:城市概况、产业园区、扶持政策、签约项目与签约活动。",
-			CanonicalURL: canonical,
-			Section:      "home",
-		},
+		Page: page,
 		Totals: []views.Stat{
-			{Label: "已发布签约活动", Value: views.Count(s.Signings.Events) + "场", Detail: "本站收录的签约仪式、网上签约与推介会"},
-			{Label: "签约项目", Value: views.Count(s.Signings.Projects) + "个", Detail: "各场活动公布的项目数之和"},
-			{Label: "协议资金", Value: views.Yuan(s.Signings.TotalYuan), Detail: "各场活动公布的签约额之和"},
+			{Label: i18n.T(ctx, "stat.events"), Value: i18n.T(ctx, "stat.events.value", n(s.Signings.Events)), Detail: i18n.T(ctx, "stat.events.detail")},
+			{Label: i18n.T(ctx, "stat.projects"), Value: i18n.T(ctx, "stat.projects.value", n(s.Signings.Projects)), Detail: i18n.T(ctx, "stat.projects.detail")},
+			{Label: i18n.T(ctx, "stat.amount"), Value: views.Yuan(ctx, s.Signings.TotalYuan), Detail: i18n.T(ctx, "stat.amount.detail")},
 		},
 	}
 	for _, f := range s.Featured {
+		label, _ := i18n.Content(ctx, f.Label, f.LabelEn)
+		region, _ := i18n.Content(ctx, f.Region.Name, f.Region.NameEn)
 		stat := views.Stat{
-			Label:  f.Label,
-			Value:  views.Figure(f.Value, f.Qualifier, f.Unit),
-			Detail: fmt.Sprintf("%s · %d年", f.Region.Name, f.Year),
-			Source: f.SourceNote,
+			Label:  label,
+			Value:  views.Figure(ctx, f.Value, f.Qualifier, f.Unit),
+			Detail: fmt.Sprintf("%s · %d", region, f.Year),
+			Source: i18n.Chinese(ctx, f.SourceNote),
 		}
 		if f.AsOf != "" {
-			stat.Detail += " · " + f.AsOf
+			stat.Detail += " · " + i18n.Chinese(ctx, f.AsOf)
 		}
 		if f.SourceArticle != nil {
-			stat.Source = f.SourceArticle.SourceName
+			stat.Source = i18n.Chinese(ctx, f.SourceArticle.SourceName)
 		}
 		v.Featured = append(v.Featured, stat)
 	}
 	for _, e := range s.LatestEvents {
-		row := views.EventRow{
-			Name:     e.Name,
-			Kind:     views.EventKind(e.Kind),
-			Date:     views.Date(e.HeldOn),
-			DateISO:  views.ISODate(e.HeldOn),
-			Place:    e.Place,
-			Projects: "—",
-			Amount:   views.YuanPtr(e.ReportedTotalYuan),
-		}
-		if e.Region != nil {
-			row.Region = e.Region.Name
-		}
-		if e.SourceArticle != nil {
-			row.Source = e.SourceArticle.SourceName
-		}
-		if e.ReportedProjectCount != nil {
-			row.Projects = views.Count(int64(*e.ReportedProjectCount))
-		}
-		v.Events = append(v.Events, row)
+		v.Events = append(v.Events, eventRow(ctx, e))
 	}
 	for _, r := range s.Regions {
-		v.Regions = append(v.Regions, views.RegionCard{Name: r.Name, Kind: views.RegionKind(r.Kind), Summary: r.Summary})
+		name, _ := i18n.Content(ctx, r.Name, r.NameEn)
+		summary, _ := i18n.Content(ctx, r.Summary, r.SummaryEn)
+		v.Regions = append(v.Regions, views.RegionCard{Path: "/regions/" + r.Slug, Name: name, Kind: views.RegionKind(ctx, r.Kind), Summary: summary})
 	}
-	for _, n := range s.LatestNews {
-		row := views.NewsRow{Title: n.Title, Source: n.SourceName, Date: "日期未注明", Summary: n.Summary}
-		if n.PublishedOn != nil {
-			row.Date, row.DateISO = views.Date(*n.PublishedOn), views.ISODate(*n.PublishedOn)
-		}
-		v.News = append(v.News, row)
+	for _, a := range s.LatestNews {
+		v.News = append(v.News, newsRow(ctx, a))
 	}
 	return v
+}
+
+// eventRow shapes a signing event for a list; Region and SourceArticle
+// must be loaded.
+func eventRow(ctx context.Context, e models.SigningEvent) views.EventRow {
+	name, _ := i18n.Content(ctx, e.Name, e.NameEn)
+	row := views.EventRow{
+		Path:     "/events/" + e.Slug,
+		Name:     name,
+		Kind:     views.EventKind(ctx, e.Kind),
+		Date:     views.Date(ctx, e.HeldOn),
+		DateISO:  views.ISODate(e.HeldOn),
+		Place:    i18n.Chinese(ctx, e.Place),
+		Projects: "—",
+		Amount:   views.YuanPtr(ctx, e.ReportedTotalYuan),
+		Source:   i18n.T(ctx, "source.unknown"),
+	}
+	if e.Region != nil {
+		row.Region, _ = i18n.Content(ctx, e.Region.Name, e.Region.NameEn)
+	}
+	if e.SourceArticle != nil {
+		row.Source = i18n.Chinese(ctx, e.SourceArticle.SourceName)
+	}
+	if e.ReportedProjectCount != nil {
+		row.Projects = views.Count(int64(*e.ReportedProjectCount))
+	}
+	return row
+}
+
+// newsRow shapes a news article for a list.
+func newsRow(ctx context.Context, a models.NewsArticle) views.NewsRow {
+	title, _ := i18n.Content(ctx, a.Title, a.TitleEn)
+	summary, fallback := i18n.Content(ctx, a.Summary, "")
+	if fallback {
+		summary = "" // an English list shows no Chinese summaries
+	}
+	row := views.NewsRow{
+		Path: "/news/" + a.Slug, Title: title, Source: i18n.Chinese(ctx, a.SourceName),
+		Date: views.DatePtr(ctx, a.PublishedOn), Summary: summary,
+	}
+	if a.PublishedOn != nil {
+		row.DateISO = views.ISODate(*a.PublishedOn)
+	}
+	return row
 }

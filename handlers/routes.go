@@ -19,15 +19,19 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Use(securityHeaders())
 	e.Use(middleware.BodyLimit("1M"))
 
-	page(e, "/healthz", h.Healthz)
-	page(e, "/readyz", h.Readyz)
-	page(e, "/static/*", h.StaticFile)
+	// Language-neutral endpoints. GET and HEAD alike: monitors and link
+	// checkers send HEAD, and Echo does not derive it from GET.
+	readOnly := []string{http.MethodGet, http.MethodHead}
+	e.Match(readOnly, "/healthz", h.Healthz)
+	e.Match(readOnly, "/readyz", h.Readyz)
+	e.Match(readOnly, "/static/*", h.StaticFile)
 
-	page(e, "/", h.Home)
-}
-
-// page registers a read-only URL for GET and HEAD alike: monitors and link
-// checkers send HEAD, and Echo does not derive it from GET.
-func page(e *echo.Echo, path string, handler echo.HandlerFunc) {
-	e.Match([]string{http.MethodGet, http.MethodHead}, path, handler)
+	// Pages, under every language prefix (see localized).
+	localized(e, "/", h.Home)
+	localized(e, "/regions", h.ListRegions)
+	localized(e, "/regions/:slug", h.ShowRegion)
+	localized(e, "/events", h.ListEvents)
+	localized(e, "/events/:slug", h.ShowEvent)
+	localized(e, "/news", h.ListNews)
+	localized(e, "/news/:slug", h.ShowNews)
 }

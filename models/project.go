@@ -64,8 +64,11 @@ type Project struct {
 	SourceArticleID         *int64
 	Publishing
 
-	Managers []ProjectManager `gorm:"foreignKey:ProjectID"`
-	Reports  []ProjectReport  `gorm:"foreignKey:ProjectID"`
+	Region        *Region          `gorm:"foreignKey:RegionID"`
+	SigningEvent  *SigningEvent    `gorm:"foreignKey:SigningEventID"`
+	SourceArticle *NewsArticle     `gorm:"foreignKey:SourceArticleID"`
+	Managers      []ProjectManager `gorm:"foreignKey:ProjectID"`
+	Reports       []ProjectReport  `gorm:"foreignKey:ProjectID"`
 }
 
 // ProjectManager is one of a project's 项目管家.

@@ -1,46 +1,107 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"investportal/views/i18n"
 )
 
-// Yuan formats a whole-yuan amount the Chinese way: in 亿元 from one hundred
-// million, in 万元 from ten thousand, otherwise in 元. The division is exact,
-// so 102 715 000 000 reads 1027.15亿元, never 1027.1499….
-func Yuan(amount int64) string {
+// Yuan formats a whole-yuan amount for the page's language. Chinese pages
+// show 亿元 from one hundred million and 万元 from ten thousand; English
+// pages show yuan with thousands separators. The arithmetic is exact, so
+// 102 715 000 000 reads 1027.15亿元, never 1027.1499….
+func Yuan(ctx context.Context, amount int64) string {
 	v := decimal.NewFromInt(amount)
-	switch {
+	var s string
+	switch lang := i18n.FromContext(ctx); {
+	case lang == i18n.En:
+		return Thousands(v.String()) + " yuan"
 	case amount >= 100_000_000:
-		return v.Shift(-8).String() + "亿元"
+		s = v.Shift(-8).String() + "亿元"
 	case amount >= 10_000:
-		return v.Shift(-4).String() + "万元"
+		s = v.Shift(-4).String() + "万元"
 	default:
-		return v.String() + "元"
+		s = v.String() + "元"
 	}
+	return i18n.Chinese(ctx, s)
 }
 
 // YuanPtr formats an amount that may be unknown.
-func YuanPtr(amount *int64) string {
+func YuanPtr(ctx context.Context, amount *int64) string {
 	if amount == nil {
-		return "未公布"
+		return i18n.T(ctx, "amount.unknown")
 	}
-	return Yuan(*amount)
+	return Yuan(ctx, *amount)
+}
+
+// Thousands puts comma separators into the integer part of a decimal string.
+func Thousands(number string) string {
+	intPart, frac, hasFrac := strings.Cut(number, ".")
+	neg := strings.HasPrefix(intPart, "-")
+	intPart = strings.TrimPrefix(intPart, "-")
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if neg {
+		out = "-" + out
+	}
+	if hasFrac {
+		out += "." + frac
+	}
+	return out
+}
+
+// englishUnits turns the Chinese units of key figures into English ones;
+// 万 and 亿 scale the value instead.
+var englishUnits = map[string]struct {
+	scale int32
+	unit  string
+}{
+	"平方公里": {0, " km²"}, "公里": {0, " km"}, "%": {0, "%"},
+	"万人": {4, " people"}, "人": {0, " people"}, "亿元": {8, " yuan"}, "万元": {4, " yuan"},
+	"万平方米": {4, " m²"}, "平方米": {0, " m²"}, "万户": {4, ""}, "亩": {0, " mu"},
 }
 
 // Figure formats a key figure's value with its qualifier and unit:
-// 突破100万人 reads "逾100万人".
-func Figure(value decimal.Decimal, qualifier, unit string) string {
+// 突破100万人 reads 逾100万人 in Chinese and "over 1,000,000 people" in English.
+func Figure(ctx context.Context, value decimal.Decimal, qualifier, unit string) string {
+	if i18n.FromContext(ctx) == i18n.En {
+		prefix := map[string]string{"over": "over ", "about": "about "}[qualifier]
+		u, ok := englishUnits[unit]
+		if !ok {
+			u.unit = "" // counters such as 个, 支, 次 need no word in English
+		}
+		return prefix + Thousands(value.Shift(u.scale).String()) + u.unit
+	}
 	prefix := map[string]string{"over": "逾", "about": "约"}[qualifier]
-	return prefix + value.String() + unit
+	return i18n.Chinese(ctx, prefix+value.String()+unit)
 }
 
-// Date formats a date as 2023年3月22日.
-func Date(t time.Time) string {
+// Date formats a date: 2023年3月22日, or 22 March 2023 in English.
+func Date(ctx context.Context, t time.Time) string {
+	if i18n.FromContext(ctx) == i18n.En {
+		return t.Format("2 January 2006")
+	}
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// DatePtr formats a date that may be unknown.
+func DatePtr(ctx context.Context, t *time.Time) string {
+	if t == nil {
+		return i18n.T(ctx, "date.unknown")
+	}
+	return Date(ctx, *t)
 }
 
 // ISODate formats a date for a <time datetime> attribute.

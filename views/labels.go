@@ -1,26 +1,25 @@
 package views
 
-// Chinese labels of the schema's enumerations.
-var (
-	regionKinds = map[string]string{
-		"province": "省/自治区", "city": "地级市", "district": "市辖区", "banner": "旗",
-		"county": "县", "economic_zone": "经济区",
-	}
-	eventKinds = map[string]string{
-		"ceremony": "签约仪式", "online_signing": "网上签约", "conference": "招商推介会",
-		"groundbreaking": "集中开工", "cooperation": "合作签约",
-	}
+import (
+	"context"
+
+	"github.com/a-h/templ"
+
+	"investportal/views/i18n"
 )
 
+// t translates interface text into the page's language.
+func t(ctx context.Context, id string, data ...map[string]any) string {
+	return i18n.T(ctx, id, data...)
+}
+
+// href puts a language-neutral path under the page's language prefix.
+func href(ctx context.Context, path string) templ.SafeURL {
+	return templ.SafeURL(i18n.FromContext(ctx).Path(path))
+}
+
 // RegionKind labels a region kind: city reads 地级市.
-func RegionKind(kind string) string { return labelOr(regionKinds, kind) }
+func RegionKind(ctx context.Context, kind string) string { return i18n.T(ctx, "region.kind."+kind) }
 
 // EventKind labels a signing-event kind: online_signing reads 网上签约.
-func EventKind(kind string) string { return labelOr(eventKinds, kind) }
-
-func labelOr(labels map[string]string, key string) string {
-	if l, ok := labels[key]; ok {
-		return l
-	}
-	return key
-}
+func EventKind(ctx context.Context, kind string) string { return i18n.T(ctx, "event.kind."+kind) }

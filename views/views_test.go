@@ -2,7 +2,6 @@ package views
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 
@@ -27,7 +26,7 @@ func TestHomeEscapesContent(t *testing.T) {
 		Page:    Page{Title: "首页", Section: "home"},
 		Regions: []RegionCard{{Name: `<script>alert(1)</script>`, Kind: "地级市", Summary: `"><img src=x onerror=alert(1)>`}},
 	}
-	doc := renderDoc(t, func(b *bytes.Buffer) error { return Home(v).Render(context.Background(), b) })
+	doc := renderDoc(t, func(b *bytes.Buffer) error { return Home(v).Render(hans, b) })
 	if doc.Find("script").Length() != 0 || doc.Find("img[onerror]").Length() != 0 {
 		t.Error("content was rendered as markup")
 	}
@@ -40,18 +39,24 @@ func TestHomeEscapesContent(t *testing.T) {
 	if doc.Find(`a.skip-link[href="#main"]`).Length() != 1 || doc.Find("main#main").Length() != 1 {
 		t.Error("skip link or its target missing")
 	}
-	if got := doc.Find("title").Text(); got != "首页 | "+SiteName {
+	if got := doc.Find("title").Text(); got != "首页 | 投资促进门户" {
 		t.Errorf("title = %q", got)
 	}
 }
 
 func TestErrorPageShowsRequestID(t *testing.T) {
 	v := ErrorView{Status: 404, Heading: "页面不存在", Message: "没有这个页面", RequestID: "abc123"}
-	doc := renderDoc(t, func(b *bytes.Buffer) error { return ErrorPage(v).Render(context.Background(), b) })
+	doc := renderDoc(t, func(b *bytes.Buffer) error { return ErrorPage(v).Render(en, b) })
 	if got := doc.Find(`[data-testid="request-id"]`).Text(); got != "abc123" {
 		t.Errorf("request id = %q", got)
 	}
 	if got := doc.Find(".error-status").Text(); got != "404" {
 		t.Errorf("status = %q", got)
+	}
+	if got, _ := doc.Find("html").Attr("lang"); got != "en" {
+		t.Errorf("English error page has lang=%q", got)
+	}
+	if href, _ := doc.Find(`[data-testid="error-page"] a`).Attr("href"); href != "/en" {
+		t.Errorf("English error page links home to %q, want /en", href)
 	}
 }

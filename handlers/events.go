@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"investportal/models"
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+// ListEvents shows every published signing event.
+func (h *Handler) ListEvents(c echo.Context) error {
+	events, err := models.PublicEvents(ctx(c), h.db)
+	if err != nil {
+		return err
+	}
+	v := views.EventsView{Page: h.page(c, "events", i18n.T(ctx(c), "events.title"), i18n.T(ctx(c), "events.lead"))}
+	for _, e := range events {
+		v.Events = append(v.Events, eventRow(ctx(c), e))
+	}
+	return render(c, http.StatusOK, views.EventsIndex(v))
+}
+
+// ShowEvent shows one signing event, what was announced at it and the
+// projects on the site that were signed there.
+func (h *Handler) ShowEvent(c echo.Context) error {
+	slug, err := slugParam(c)
+	if err != nil {
+		return err
+	}
+	d, err := models.LoadEvent(ctx(c), h.db, slug)
+	if err != nil {
+		return err
+	}
+	cx := ctx(c)
+	e := d.Event
+	row := eventRow(cx, e)
+	summary, summaryFallback := i18n.Content(cx, e.Summary, e.SummaryEn)
+	_, nameFallback := i18n.Content(cx, e.Name, e.NameEn)
+	v := views.EventView{
+		Page:           h.page(c, "events", row.Name, summary),
+		Name:           row.Name,
+		Kind:           row.Kind,
+		Date:           row.Date,
+		DateISO:        row.DateISO,
+		Place:          row.Place,
+		Organiser:      i18n.Chinese(cx, e.Organiser),
+		Region:         row.Region,
+		RegionPath:     "/regions/" + e.Region.Slug,
+		ReportedAmount: row.Amount,
+		Summary:        summary,
+		Fallback:       nameFallback || summaryFallback,
+		Source:         row.Source,
+		Updated:        views.Updated{Text: views.Date(cx, e.UpdatedAt), ISO: views.ISODate(e.UpdatedAt)},
+		LinkedTotals: i18n.T(cx, "event.linked.totals", map[string]any{
+			"Count": d.Totals.Count, "Contracted": views.Yuan(cx, d.Totals.ContractedYuan),
+		}),
+		Crumbs: []views.Crumb{{Path: "/events", Name: i18n.T(cx, "events.title")}, {Path: "/events/" + e.Slug, Name: row.Name}},
+	}
+	if e.ReportedProjectCount != nil {
+		v.ReportedProjects = i18n.T(cx, "event.reported.projects", map[string]any{"N": *e.ReportedProjectCount})
+	}
+	if e.ReportedCompanyCount != nil {
+		v.ReportedCompanies = i18n.T(cx, "event.reported.companies", map[string]any{"N": *e.ReportedCompanyCount})
+	}
+	if e.SourceArticle != nil {
+		v.SourcePath = "/news/" + e.SourceArticle.Slug
+	}
+	for _, p := range d.Projects {
+		v.Projects = append(v.Projects, projectRow(cx, p))
+	}
+	return render(c, http.StatusOK, views.EventShow(v))
+}

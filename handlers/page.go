@@ -1,0 +1,47 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+// localized registers a read-only page under every language prefix, with
+// the language in the request's context: /regions, /zh-hant/regions,
+// /en/regions.
+func localized(e *echo.Echo, path string, handler echo.HandlerFunc) {
+	for _, l := range i18n.All {
+		e.Match([]string{http.MethodGet, http.MethodHead}, l.Path(path), handler, withLang(l))
+	}
+}
+
+func withLang(l i18n.Lang) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			setLang(c, l)
+			return next(c)
+		}
+	}
+}
+
+func setLang(c echo.Context, l i18n.Lang) {
+	r := c.Request()
+	c.SetRequest(r.WithContext(i18n.WithLang(r.Context(), l)))
+}
+
+// ctx is the request's context, which carries the page's language.
+func ctx(c echo.Context) context.Context { return c.Request().Context() }
+
+// page fills in what the layout needs to know about the current request.
+func (h *Handler) page(c echo.Context, section, title, description string) views.Page {
+	_, path := i18n.FromPath(c.Request().URL.Path)
+	p := views.Page{Title: title, Description: description, Path: path, Section: section}
+	if h.baseURL != nil {
+		p.BaseURL = h.baseURL.String()
+	}
+	return p
+}

@@ -1,0 +1,169 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"investportal/models"
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+// slugPattern is the schema's slug rule; anything else cannot exist, so it
+// is a 404 without asking the database.
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+func slugParam(c echo.Context) (string, error) {
+	slug := c.Param("slug")
+	if len(slug) > 120 || !slugPattern.MatchString(slug) {
+		return "", echo.ErrNotFound
+	}
+	return slug, nil
+}
+
+// ListRegions shows every published region as a tree.
+func (h *Handler) ListRegions(c echo.Context) error {
+	regions, err := models.PublicRegions(ctx(c), h.db)
+	if err != nil {
+		return err
+	}
+	depth := map[int64]int{}
+	v := views.RegionsView{Page: h.page(c, "regions", i18n.T(ctx(c), "regions.title"), i18n.T(ctx(c), "regions.lead"))}
+	for _, r := range regions {
+		if r.ParentID != nil {
+			depth[r.ID] = depth[*r.ParentID] + 1
+		}
+		name, _ := i18n.Content(ctx(c), r.Name, r.NameEn)
+		summary, _ := i18n.Content(ctx(c), r.Summary, r.SummaryEn)
+		v.Items = append(v.Items, views.RegionListItem{
+			Path: "/regions/" + r.Slug, Name: name, Kind: views.RegionKind(ctx(c), r.Kind), Summary: summary, Depth: depth[r.ID],
+		})
+	}
+	return render(c, http.StatusOK, views.RegionsIndex(v))
+}
+
+// ShowRegion shows a region's profile.
+func (h *Handler) ShowRegion(c echo.Context) error {
+	slug, err := slugParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := models.LoadRegionProfile(ctx(c), h.db, slug)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.RegionShow(h.regionView(c, p)))
+}
+
+func (h *Handler) regionView(c echo.Context, p models.RegionProfile) views.RegionView {
+	cx := ctx(c)
+	r := p.Region
+	name, fallback := i18n.Content(cx, r.Name, r.NameEn)
+	summary, summaryFallback := i18n.Content(cx, r.Summary, r.SummaryEn)
+	v := views.RegionView{
+		Page:                h.page(c, "regions", name, summary),
+		Name:                name,
+		Kind:                views.RegionKind(cx, r.Kind),
+		Summary:             summary,
+		Fallback:            fallback || summaryFallback,
+		Description:         i18n.Chinese(cx, r.Description),
+		Transport:           i18n.Chinese(cx, r.Transport),
+		Talent:              i18n.Chinese(cx, r.Talent),
+		BusinessEnvironment: i18n.Chinese(cx, r.BusinessEnvironment),
+		Updated:             views.Updated{Text: views.Date(cx, r.UpdatedAt), ISO: views.ISODate(r.UpdatedAt)},
+		Source:              i18n.Chinese(cx, p.SourceName),
+		ProjectTotals: i18n.T(cx, "region.projects.totals", map[string]any{
+			"Count":      p.Totals.Count,
+			"Contracted": views.Yuan(cx, p.Totals.ContractedYuan),
+			"Completed":  views.Yuan(cx, p.Totals.CompletedYuan),
+		}),
+	}
+	v.Crumbs = append(v.Crumbs, views.Crumb{Path: "/regions", Name: i18n.T(cx, "regions.title")})
+	for _, a := range p.Ancestors {
+		n, _ := i18n.Content(cx, a.Name, a.NameEn)
+		v.Crumbs = append(v.Crumbs, views.Crumb{Path: "/regions/" + a.Slug, Name: n})
+	}
+	v.Crumbs = append(v.Crumbs, views.Crumb{Path: "/regions/" + r.Slug, Name: name})
+
+	for _, f := range r.Figures {
+		label, labelFallback := i18n.Content(cx, f.Label, f.LabelEn)
+		v.Fallback = v.Fallback || labelFallback
+		row := views.FigureRow{
+			Label: label, Value: views.Figure(cx, f.Value, f.Qualifier, f.Unit), Year: views.Count(int64(f.Year)),
+			AsOf: i18n.Chinese(cx, f.AsOf), Source: i18n.Chinese(cx, f.SourceNote),
+		}
+		if f.SourceArticle != nil {
+			row.Source = i18n.Chinese(cx, f.SourceArticle.SourceName)
+		}
+		v.Figures = append(v.Figures, row)
+	}
+	for _, m := range r.Measures {
+		title, _ := i18n.Content(cx, m.Title, m.TitleEn)
+		v.Measures = append(v.Measures, views.LinkItem{Name: title, Text: i18n.Chinese(cx, m.Description)})
+	}
+	for _, child := range p.Children {
+		n, _ := i18n.Content(cx, child.Name, child.NameEn)
+		s, _ := i18n.Content(cx, child.Summary, child.SummaryEn)
+		v.Children = append(v.Children, views.LinkItem{Path: "/regions/" + child.Slug, Name: n, Meta: views.RegionKind(cx, child.Kind), Text: s})
+	}
+	for _, park := range p.Parks {
+		n, _ := i18n.Content(cx, park.Name, park.NameEn)
+		s, _ := i18n.Content(cx, park.Summary, park.SummaryEn)
+		v.Parks = append(v.Parks, views.LinkItem{Path: "/parks/" + park.Slug, Name: n, Meta: i18n.T(cx, "park.kind."+park.Kind), Text: s})
+	}
+	for _, chain := range p.Chains {
+		n, _ := i18n.Content(cx, chain.Name, chain.NameEn)
+		s, _ := i18n.Content(cx, chain.Summary, chain.SummaryEn)
+		v.Chains = append(v.Chains, views.LinkItem{Path: "/chains/" + chain.Slug, Name: n, Text: s})
+	}
+	for _, pol := range p.Policies {
+		n, _ := i18n.Content(cx, pol.Title, pol.TitleEn)
+		v.Policies = append(v.Policies, views.LinkItem{Path: "/policies/" + pol.Slug, Name: n, Meta: i18n.Chinese(cx, pol.IssuingBody)})
+	}
+	for _, pr := range p.Projects {
+		v.Projects = append(v.Projects, projectRow(cx, pr))
+	}
+	for _, ct := range p.Contacts {
+		v.Contacts = append(v.Contacts, contactCard(cx, ct))
+	}
+	return v
+}
+
+// projectRow shapes a project for a list; Region must be loaded.
+func projectRow(cx context.Context, p models.Project) views.ProjectRow {
+	name, _ := i18n.Content(cx, p.Name, p.NameEn)
+	row := views.ProjectRow{
+		Path: "/projects/" + p.Slug, Name: name, Investor: i18n.Chinese(cx, p.Investor),
+		Stage: i18n.T(cx, "project.stage."+p.Stage), Category: i18n.T(cx, "project.category."+p.Category),
+		Amount: views.YuanPtr(cx, p.ContractedAmountYuan),
+	}
+	if p.Region != nil {
+		row.Region, _ = i18n.Content(cx, p.Region.Name, p.Region.NameEn)
+	}
+	if p.SignedOn != nil {
+		row.Signed = views.Date(cx, *p.SignedOn)
+	}
+	return row
+}
+
+// languageNames names the working languages of contacts in their own words.
+var languageNames = map[string]string{"zh": "中文", "en": "English", "mn": "Монгол", "ru": "Русский", "ja": "日本語", "ko": "한국어"}
+
+// contactCard shapes a named officer.
+func contactCard(cx context.Context, c models.Contact) views.ContactCard {
+	name, _ := i18n.Content(cx, c.Name, c.NameEn)
+	langs := strings.Split(c.Languages, ",")
+	for i, tag := range langs {
+		if name, ok := languageNames[tag]; ok {
+			langs[i] = name
+		}
+	}
+	return views.ContactCard{
+		Name: name, Title: i18n.Chinese(cx, c.Title), Organisation: i18n.Chinese(cx, c.Organisation),
+		Phone: c.Phone, Email: c.Email, Languages: strings.Join(langs, ", "),
+	}
+}

@@ -1,0 +1,122 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"investportal/models/dbtest"
+)
+
+func TestRegionPages(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newRouter(db)
+
+	rec := get(t, e, http.MethodGet, "/regions")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /regions = %d", rec.Code)
+	}
+	doc := parse(t, rec)
+	if n := doc.Find(`[data-testid="regions"] li`).Length(); n != 16 {
+		t.Errorf("regions index lists %d regions, want the 16 seeded", n)
+	}
+
+	rec = get(t, e, http.MethodGet, "/regions/hongshan")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /regions/hongshan = %d", rec.Code)
+	}
+	doc = parse(t, rec)
+	if got := strings.TrimSpace(doc.Find("h1").First().Contents().First().Text()); got != "红山区" {
+		t.Errorf("h1 = %q", got)
+	}
+	crumbs := doc.Find(".breadcrumbs li").Map(func(_ int, s *goquery.Selection) string { return strings.TrimSpace(s.Text()) })
+	if strings.Join(crumbs, ">") != "地区>内蒙古自治区>赤峰市>红山区" {
+		t.Errorf("breadcrumbs = %v", crumbs)
+	}
+	figures := doc.Find(`[data-testid="figures"]`).Text()
+	for _, want := range []string{"开复工率", "61.3%", "赤峰日报"} {
+		if !strings.Contains(figures, want) {
+			t.Errorf("figures table lacks %q", want)
+		}
+	}
+	// Hongshan has no officer of its own: the city's officer is shown.
+	if got := doc.Find(`[data-testid="contacts"] .contact-name`).Text(); got != "王利" {
+		t.Errorf("contact = %q, want the nearest region's officer 王利", got)
+	}
+	// The city's policies apply to its districts.
+	if !strings.Contains(doc.Find(`[data-testid="policies"]`).Text(), "电子装备及智能制造产业扶持政策") {
+		t.Error("the city's policy is not listed on the district's page")
+	}
+	if !strings.Contains(doc.Find(`[data-testid="project-totals"]`).Text(), "共") {
+		t.Error("no project totals")
+	}
+	if doc.Find(`[data-testid="updated"] time[datetime]`).Length() != 1 {
+		t.Error("no last-updated date")
+	}
+
+	// A city's projects include those of its districts.
+	doc = parse(t, get(t, e, http.MethodGet, "/regions/chifeng"))
+	if n := doc.Find(`[data-testid="projects"] tbody tr`).Length(); n < 10 {
+		t.Errorf("Chifeng lists %d projects, want its districts' projects too", n)
+	}
+}
+
+func TestRegionPagesInOtherLanguages(t *testing.T) {
+	e := newRouter(dbtest.New(t, dbtest.Seeded))
+
+	doc := parse(t, get(t, e, http.MethodGet, "/zh-hant/regions/taiyuan-xinzhou-zone"))
+	if lang, _ := doc.Find("html").Attr("lang"); lang != "zh-Hant" {
+		t.Errorf("lang = %q", lang)
+	}
+	if got := doc.Find("h1").First().Text(); !strings.Contains(got, "太忻一體化經濟區") {
+		t.Errorf("Traditional h1 = %q", got)
+	}
+	if got := doc.Find(".site-nav a").First().Text(); got != "首頁" {
+		t.Errorf("Traditional navigation = %q", got)
+	}
+
+	doc = parse(t, get(t, e, http.MethodGet, "/en/regions/chifeng"))
+	if got := doc.Find("h1").First().Contents().First().Text(); strings.TrimSpace(got) != "Chifeng" {
+		t.Errorf("English h1 = %q", got)
+	}
+	if doc.Find(".fallback-notice").Length() != 1 {
+		t.Error("English page with Chinese figure labels shows no notice")
+	}
+	if !strings.Contains(doc.Find(`[data-testid="figures"]`).Text(), "over 1,000,000 people") {
+		t.Error("English figures are not converted")
+	}
+	alternates := map[string]string{}
+	doc.Find(`link[rel="alternate"]`).Each(func(_ int, s *goquery.Selection) {
+		lang, _ := s.Attr("hreflang")
+		href, _ := s.Attr("href")
+		alternates[lang] = href
+	})
+	want := map[string]string{
+		"zh-Hans":   "https://invest.example.gov.cn/regions/chifeng",
+		"zh-Hant":   "https://invest.example.gov.cn/zh-hant/regions/chifeng",
+		"en":        "https://invest.example.gov.cn/en/regions/chifeng",
+		"x-default": "https://invest.example.gov.cn/regions/chifeng",
+	}
+	for lang, href := range want {
+		if alternates[lang] != href {
+			t.Errorf("hreflang %s = %q, want %q", lang, alternates[lang], href)
+		}
+	}
+}
+
+func TestRegionNotFound(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newRouter(db)
+	db.Exec("UPDATE regions SET status = 'draft' WHERE slug = 'harqin'")
+	for _, path := range []string{"/regions/no-such-region", "/regions/UPPER", "/regions/a'or'1'='1", "/en/regions/harqin", "/regions/" + strings.Repeat("a", 200)} {
+		rec := get(t, e, http.MethodGet, path)
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, rec.Code)
+		}
+	}
+	if rec := get(t, e, http.MethodGet, "/en/regions/no-such-region"); !strings.Contains(rec.Body.String(), "Page not found") {
+		t.Error("the English 404 page is not in English")
+	}
+}

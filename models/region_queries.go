@@ -1,0 +1,150 @@
+package models
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+)
+
+// RegionProfile is everything a region's public page shows.
+type RegionProfile struct {
+	Region     Region   // with Figures (and their source articles) and Measures
+	Ancestors  []Region // from the top-level region down to the parent
+	Children   []Region
+	Parks      []Park
+	Chains     []IndustryChain
+	Policies   []Policy  // the region's own and those of the regions above it
+	Contacts   []Contact // the region's officers, or the nearest region above's
+	Projects   []Project // in the region and every region below it, newest first
+	Totals     ProjectTotals
+	SourceName string // the article the profile was written from
+}
+
+// ProjectTotals sums a set of projects.
+type ProjectTotals struct {
+	Count          int64
+	ContractedYuan int64
+	CompletedYuan  int64
+}
+
+// PublicRegions lists the published regions in tree order: each region
+// after its parent, siblings by id.
+func PublicRegions(ctx context.Context, db *gorm.DB) ([]Region, error) {
+	var regions []Region
+	err := db.WithContext(ctx).Raw(`
+		WITH RECURSIVE tree AS (
+			SELECT r.*, ARRAY[r.id] AS sort_path FROM regions r
+			WHERE r.parent_id IS NULL
+			UNION ALL
+			SELECT r.*, tree.sort_path || r.id FROM regions r JOIN tree ON r.parent_id = tree.id
+		)
+		SELECT * FROM tree
+		WHERE status = ? AND (publish_at IS NULL OR publish_at <= now()) AND deleted_at IS NULL
+		ORDER BY sort_path`, StatusPublished).Scan(&regions).Error
+	return regions, err
+}
+
+// publicRegionIDsBelow returns the ids of a region and every published
+// region below it.
+func publicRegionIDsBelow(ctx context.Context, db *gorm.DB, id int64) ([]int64, error) {
+	var ids []int64
+	err := db.WithContext(ctx).Raw(`
+		WITH RECURSIVE below AS (
+			SELECT id FROM regions WHERE id = ?
+			UNION ALL
+			SELECT r.id FROM regions r JOIN below ON r.parent_id = below.id
+			WHERE r.status = ? AND (r.publish_at IS NULL OR r.publish_at <= now()) AND r.deleted_at IS NULL
+		)
+		SELECT id FROM below`, id, StatusPublished).Scan(&ids).Error
+	return ids, err
+}
+
+// regionAncestors returns the regions above id, top-level first.
+func regionAncestors(ctx context.Context, db *gorm.DB, id int64) ([]Region, error) {
+	var regions []Region
+	err := db.WithContext(ctx).Raw(`
+		WITH RECURSIVE above AS (
+			SELECT parent_id, 0 AS depth FROM regions WHERE id = ?
+			UNION ALL
+			SELECT r.parent_id, above.depth + 1 FROM regions r JOIN above ON r.id = above.parent_id
+		)
+		SELECT r.* FROM above JOIN regions r ON r.id = above.parent_id
+		ORDER BY above.depth DESC`, id).Scan(&regions).Error
+	return regions, err
+}
+
+// LoadRegionProfile reads a published region's page by slug.
+func LoadRegionProfile(ctx context.Context, db *gorm.DB, slug string) (RegionProfile, error) {
+	var p RegionProfile
+	db = db.WithContext(ctx)
+	err := db.Scopes(Public("regions")).
+		Preload("Figures", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).
+		Preload("Figures.SourceArticle").
+		Preload("Measures", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).
+		Where("slug = ?", slug).Take(&p.Region).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, ErrNotFound
+	}
+	if err != nil {
+		return p, err
+	}
+	id := p.Region.ID
+
+	if p.Ancestors, err = regionAncestors(ctx, db, id); err != nil {
+		return p, err
+	}
+	below, err := publicRegionIDsBelow(ctx, db, id)
+	if err != nil {
+		return p, err
+	}
+	nearestFirst := []int64{id} // the region, its parent, its grandparent, …
+	for i := len(p.Ancestors) - 1; i >= 0; i-- {
+		nearestFirst = append(nearestFirst, p.Ancestors[i].ID)
+	}
+
+	steps := []func() error{
+		func() error {
+			return db.Scopes(Public("regions")).Where("parent_id = ?", id).Order("id").Find(&p.Children).Error
+		},
+		func() error {
+			return db.Scopes(Public("parks")).Where("region_id IN ?", below).Order("parent_park_id NULLS FIRST, id").Find(&p.Parks).Error
+		},
+		func() error {
+			return db.Scopes(Public("industry_chains")).Where("region_id IN ?", below).Order("id").Find(&p.Chains).Error
+		},
+		func() error {
+			return db.Scopes(Public("policies")).Where("region_id IN ?", nearestFirst).Order("id").Find(&p.Policies).Error
+		},
+		func() error {
+			return db.Scopes(Public("projects")).Preload("Region").Where("region_id IN ?", below).
+				Order("signed_on DESC NULLS LAST, id DESC").Limit(20).Find(&p.Projects).Error
+		},
+		func() error {
+			return db.Model(&Project{}).Scopes(Public("projects")).Where("region_id IN ?", below).
+				Select("count(*) AS count, coalesce(sum(contracted_amount_yuan), 0) AS contracted_yuan, coalesce(sum(completed_investment_yuan), 0) AS completed_yuan").
+				Scan(&p.Totals).Error
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return p, err
+		}
+	}
+	// The region's own officers, else those of the nearest region above.
+	for _, regionID := range nearestFirst {
+		if err := db.Where("region_id = ?", regionID).Order("position, id").Find(&p.Contacts).Error; err != nil {
+			return p, err
+		}
+		if len(p.Contacts) > 0 {
+			break
+		}
+	}
+	if p.Region.SourceArticleID != nil {
+		var a NewsArticle
+		if err := db.Select("source_name").Take(&a, *p.Region.SourceArticleID).Error; err == nil {
+			p.SourceName = a.SourceName
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,221 @@
+// Package i18n knows the portal's three languages: Simplified Chinese (the
+// default, at /), Traditional Chinese (/zh-hant/…) and English (/en/…). It
+// holds the message catalog of every piece of interface text and converts
+// Chinese content to the script of the page.
+//
+// Interface text lives in locales/zh-Hans.json and locales/en.json; the
+// Traditional catalog is made from the Simplified one with OpenCC (s2tw:
+// the Taiwan standard forms, 峰 rather than 峯) when the
+// program starts, so it can never lag behind.
+package i18n
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/longbridgeapp/opencc"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// Lang is one of the portal's languages, as a BCP 47 tag.
+type Lang string
+
+// The portal's languages; Hans is the default.
+const (
+	Hans Lang = "zh-Hans"
+	Hant Lang = "zh-Hant"
+	En   Lang = "en"
+)
+
+// All lists the languages in the order the language switch shows them.
+var All = []Lang{Hans, Hant, En}
+
+// prefixes are the URL path prefixes of the languages: visible, shareable.
+var prefixes = map[Lang]string{Hans: "", Hant: "/zh-hant", En: "/en"}
+
+// Prefix is the language's URL path prefix ("" for the default).
+func (l Lang) Prefix() string { return prefixes[l] }
+
+// Path puts a language-neutral path ("/regions/chifeng") under the
+// language's prefix ("/en/regions/chifeng"); "/" becomes the prefix itself.
+func (l Lang) Path(path string) string {
+	if l.Prefix() != "" && path == "/" {
+		return l.Prefix()
+	}
+	return l.Prefix() + path
+}
+
+// Name is the language's own name, for the language switch.
+func (l Lang) Name() string {
+	return map[Lang]string{Hans: "简体中文", Hant: "繁體中文", En: "English"}[l]
+}
+
+// IsChinese reports whether the language is one of the Chinese scripts.
+func (l Lang) IsChinese() bool { return l == Hans || l == Hant }
+
+// FromPath splits a request path into its language and the neutral rest.
+func FromPath(path string) (Lang, string) {
+	for _, l := range []Lang{Hant, En} {
+		p := l.Prefix()
+		if path == p {
+			return l, "/"
+		}
+		if strings.HasPrefix(path, p+"/") {
+			return l, strings.TrimPrefix(path, p)
+		}
+	}
+	return Hans, path
+}
+
+type ctxKey struct{}
+
+// WithLang returns a context that carries the page's language.
+func WithLang(ctx context.Context, l Lang) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// FromContext returns the page's language, Simplified Chinese if none is set.
+func FromContext(ctx context.Context) Lang {
+	if l, ok := ctx.Value(ctxKey{}).(Lang); ok {
+		return l
+	}
+	return Hans
+}
+
+//go:embed locales/*.json
+var localeFiles embed.FS
+
+type catalog struct {
+	localizers map[Lang]*goi18n.Localizer
+	ids        map[Lang]map[string]bool
+	s2t, t2s   *opencc.OpenCC
+}
+
+var (
+	loadOnce sync.Once
+	loaded   *catalog
+	loadErr  error
+)
+
+// Load builds the catalog; it runs once, on first use. Call it at start-up
+// to fail early on a broken message file.
+func Load() error {
+	loadOnce.Do(func() { loaded, loadErr = build() })
+	return loadErr
+}
+
+func mustCatalog() *catalog {
+	if err := Load(); err != nil {
+		panic(err) // the message files are embedded: a failure is a build error, caught by the tests
+	}
+	return loaded
+}
+
+func build() (*catalog, error) {
+	c := &catalog{localizers: map[Lang]*goi18n.Localizer{}, ids: map[Lang]map[string]bool{}}
+	var err error
+	if c.s2t, err = opencc.New("s2tw"); err != nil {
+		return nil, fmt.Errorf("opencc s2tw: %w", err)
+	}
+	if c.t2s, err = opencc.New("t2s"); err != nil {
+		return nil, fmt.Errorf("opencc t2s: %w", err)
+	}
+	bundle := goi18n.NewBundle(language.MustParse(string(Hans)))
+	messages := map[Lang]map[string]string{}
+	for _, l := range []Lang{Hans, En} {
+		raw, err := localeFiles.ReadFile("locales/" + string(l) + ".json")
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("locales/%s.json: %w", l, err)
+		}
+		messages[l] = m
+	}
+	messages[Hant] = map[string]string{}
+	for id, text := range messages[Hans] {
+		if messages[Hant][id], err = c.s2t.Convert(text); err != nil {
+			return nil, err
+		}
+	}
+	for l, m := range messages {
+		tag := language.MustParse(string(l))
+		c.ids[l] = map[string]bool{}
+		for id, text := range m {
+			if err := bundle.AddMessages(tag, &goi18n.Message{ID: id, Other: text}); err != nil {
+				return nil, err
+			}
+			c.ids[l][id] = true
+		}
+		c.localizers[l] = goi18n.NewLocalizer(bundle, string(l))
+	}
+	return c, nil
+}
+
+// T translates a message id into the page's language; data fills
+// {{.Name}}-style placeholders. A missing id shows as the id itself, which
+// the catalog tests catch before it reaches a visitor.
+func T(ctx context.Context, id string, data ...map[string]any) string {
+	cfg := &goi18n.LocalizeConfig{MessageID: id}
+	if len(data) > 0 {
+		cfg.TemplateData = data[0]
+	}
+	text, err := mustCatalog().localizers[FromContext(ctx)].Localize(cfg)
+	if err != nil {
+		return id
+	}
+	return text
+}
+
+// Chinese converts Chinese content to the page's script: Simplified text on
+// Traditional pages and the Traditional source articles on Simplified pages.
+// English pages get the text unchanged.
+func Chinese(ctx context.Context, text string) string {
+	c := mustCatalog()
+	var conv *opencc.OpenCC
+	switch FromContext(ctx) {
+	case Hant:
+		conv = c.s2t
+	case Hans:
+		conv = c.t2s
+	default:
+		return text
+	}
+	out, err := conv.Convert(text)
+	if err != nil {
+		return text
+	}
+	return out
+}
+
+// Content picks the text for the page: the English text on English pages
+// when there is one, otherwise the Chinese text in the page's script.
+// fallback reports that an English page shows Chinese text.
+func Content(ctx context.Context, zh, en string) (text string, fallback bool) {
+	if FromContext(ctx) == En {
+		if strings.TrimSpace(en) != "" {
+			return en, false
+		}
+		return zh, strings.TrimSpace(zh) != ""
+	}
+	return Chinese(ctx, zh), false
+}
+
+// MissingIDs lists the message ids that lang lacks compared with the
+// default catalog, for the tests.
+func MissingIDs(l Lang) []string {
+	c := mustCatalog()
+	var missing []string
+	for id := range c.ids[Hans] {
+		if !c.ids[l][id] {
+			missing = append(missing, id)
+		}
+	}
+	return missing
+}

@@ -1,0 +1,75 @@
+package i18n
+
+import (
+	"context"
+	"testing"
+)
+
+func TestCatalogsAreComplete(t *testing.T) {
+	if err := Load(); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []Lang{Hant, En} {
+		if missing := MissingIDs(l); len(missing) > 0 {
+			t.Errorf("%s lacks %d messages: %v", l, len(missing), missing)
+		}
+	}
+	c := mustCatalog()
+	for id := range c.ids[En] {
+		if !c.ids[Hans][id] {
+			t.Errorf("en has %q, which the default catalog lacks", id)
+		}
+	}
+}
+
+func TestTranslateAndConvert(t *testing.T) {
+	hans := WithLang(context.Background(), Hans)
+	hant := WithLang(context.Background(), Hant)
+	en := WithLang(context.Background(), En)
+
+	if got := T(hans, "nav.regions"); got != "地区" {
+		t.Errorf("zh-Hans nav.regions = %q", got)
+	}
+	if got := T(hant, "nav.regions"); got != "地區" {
+		t.Errorf("zh-Hant nav.regions = %q (made by OpenCC)", got)
+	}
+	if got := T(en, "stat.events.value", map[string]any{"N": 5}); got != "5" {
+		t.Errorf("en stat.events.value = %q", got)
+	}
+	if got := T(hans, "stat.events.value", map[string]any{"N": 5}); got != "5场" {
+		t.Errorf("zh-Hans stat.events.value = %q", got)
+	}
+	if got := Chinese(hant, "赤峰市区域经济合作局"); got != "赤峰市區域經濟合作局" {
+		t.Errorf("s2t = %q", got)
+	}
+	if got := Chinese(hans, "太忻一體化經濟區"); got != "太忻一体化经济区" {
+		t.Errorf("t2s = %q", got)
+	}
+	if text, fallback := Content(en, "赤峰市", ""); text != "赤峰市" || !fallback {
+		t.Errorf("English page without English text = %q, %v; want the Chinese text and a notice", text, fallback)
+	}
+	if text, fallback := Content(en, "赤峰市", "Chifeng"); text != "Chifeng" || fallback {
+		t.Errorf("English page = %q, %v", text, fallback)
+	}
+}
+
+func TestPaths(t *testing.T) {
+	cases := []struct {
+		path string
+		lang Lang
+		rest string
+	}{
+		{"/", Hans, "/"}, {"/regions/chifeng", Hans, "/regions/chifeng"},
+		{"/en", En, "/"}, {"/en/regions", En, "/regions"}, {"/zh-hant/news/x", Hant, "/news/x"},
+		{"/english", Hans, "/english"},
+	}
+	for _, c := range cases {
+		l, rest := FromPath(c.path)
+		if l != c.lang || rest != c.rest {
+			t.Errorf("FromPath(%q) = %s, %q; want %s, %q", c.path, l, rest, c.lang, c.rest)
+		}
+		if back := l.Path(rest); back != c.path {
+			t.Errorf("%s.Path(%q) = %q, want %q", l, rest, back, c.path)
+		}
+	}
+}
