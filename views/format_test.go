@@ -18,7 +18,7 @@ var (
 
 func TestYuan(t *testing.T) {
 	cases := []struct {
-		yuan          int64
+		yuan           int64
 		hans, hant, en string
 	}{
 		{0, "0元", "0元", "0 yuan"},
