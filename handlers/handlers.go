@@ -51,11 +51,3 @@ func NewServer(addr string, handler http.Handler) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 	}
 }
-
-// canonical returns the absolute public URL of a path.
-func (h *Handler) canonical(path string) string {
-	if h.baseURL == nil {
-		return ""
-	}
-	return h.baseURL.String() + path
-}
