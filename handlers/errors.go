@@ -12,6 +12,20 @@ import (
 	"investportal/views/i18n"
 )
 
+// userError is an error whose message is written for the visitor, such as
+// which filter value was not understood.
+type userError struct {
+	status  int
+	message string
+}
+
+func (e *userError) Error() string { return e.message }
+
+// badRequest answers 400 with a message that says what was wrong.
+func badRequest(message string) error {
+	return &userError{status: http.StatusBadRequest, message: message}
+}
+
 // knownErrorStatus lists the statuses with their own words in the catalog.
 var knownErrorStatus = map[int]bool{400: true, 403: true, 404: true, 405: true, 413: true, 429: true, 500: true, 503: true}
 
@@ -23,7 +37,10 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	}
 	status := http.StatusInternalServerError
 	var httpErr *echo.HTTPError
+	var userErr *userError
 	switch {
+	case errors.As(err, &userErr):
+		status = userErr.status
 	case errors.As(err, &httpErr):
 		status = httpErr.Code
 	case errors.Is(err, models.ErrNotFound):
@@ -46,6 +63,9 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	if knownErrorStatus[status] {
 		key := "error." + strconv.Itoa(status)
 		heading, message = i18n.T(ctx(c), key), i18n.T(ctx(c), key+".text")
+	}
+	if userErr != nil {
+		message = userErr.message
 	}
 	page := views.ErrorPage(views.ErrorView{
 		Page:      views.Page{Title: heading, NoIndex: true},

@@ -131,20 +131,12 @@ func LoadRegionProfile(ctx context.Context, db *gorm.DB, slug string) (RegionPro
 			return p, err
 		}
 	}
-	// The region's own officers, else those of the nearest region above.
-	for _, regionID := range nearestFirst {
-		if err := db.Where("region_id = ?", regionID).Order("position, id").Find(&p.Contacts).Error; err != nil {
-			return p, err
-		}
-		if len(p.Contacts) > 0 {
-			break
-		}
+	if p.Contacts, err = nearestRegionContacts(ctx, db, id); err != nil {
+		return p, err
 	}
-	if p.Region.SourceArticleID != nil {
-		var a NewsArticle
-		if err := db.Select("source_name").Take(&a, *p.Region.SourceArticleID).Error; err == nil {
-			p.SourceName = a.SourceName
-		}
+	source, err := sourceArticle(ctx, db, p.Region.SourceArticleID)
+	if source != nil {
+		p.SourceName = source.SourceName
 	}
-	return p, nil
+	return p, err
 }

@@ -1,0 +1,115 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"investportal/models"
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+// ListChains shows the published industry chains grouped by region.
+func (h *Handler) ListChains(c echo.Context) error {
+	cx := ctx(c)
+	chains, err := models.PublicChains(cx, h.db)
+	if err != nil {
+		return err
+	}
+	regions, err := models.PublicRegions(cx, h.db)
+	if err != nil {
+		return err
+	}
+	byRegion := map[int64][]models.IndustryChain{}
+	for _, ch := range chains {
+		byRegion[ch.RegionID] = append(byRegion[ch.RegionID], ch)
+	}
+	v := views.ChainsView{Page: h.page(c, "chains", i18n.T(cx, "chains.title"), i18n.T(cx, "chains.lead"))}
+	for _, r := range regions { // tree order
+		if len(byRegion[r.ID]) == 0 {
+			continue
+		}
+		name, _ := i18n.Content(cx, r.Name, r.NameEn)
+		v.Groups = append(v.Groups, views.ChainGroup{Region: name, RegionPath: "/regions/" + r.Slug, Chains: chainLinks(cx, byRegion[r.ID])})
+	}
+	return render(c, http.StatusOK, views.ChainsIndex(v))
+}
+
+// ShowChain shows an industry chain with its leader, parks, policies,
+// projects and whom to ask.
+func (h *Handler) ShowChain(c echo.Context) error {
+	slug, err := slugParam(c)
+	if err != nil {
+		return err
+	}
+	cx := ctx(c)
+	d, err := models.LoadChain(cx, h.db, slug)
+	if err != nil {
+		return err
+	}
+	ch := d.Chain
+	name, nameFallback := i18n.Content(cx, ch.Name, ch.NameEn)
+	summary, summaryFallback := i18n.Content(cx, ch.Summary, ch.SummaryEn)
+	region, _ := i18n.Content(cx, d.Region.Name, d.Region.NameEn)
+	leader := i18n.T(cx, "chain.leader.none")
+	if ch.LeaderName != "" {
+		leader = i18n.Chinese(cx, ch.LeaderName+" "+ch.LeaderTitle)
+	}
+	v := views.ChainView{
+		Page:        h.page(c, "chains", name, summary),
+		Crumbs:      []views.Crumb{{Path: "/chains", Name: i18n.T(cx, "chains.title")}, {Path: "/chains/" + ch.Slug, Name: name}},
+		Name:        name,
+		Summary:     summary,
+		Fallback:    nameFallback || summaryFallback,
+		Description: i18n.Chinese(cx, ch.Description),
+		Updated:     views.Updated{Text: views.Date(cx, ch.UpdatedAt), ISO: views.ISODate(ch.UpdatedAt)},
+		Facts: []views.Fact{
+			{Label: i18n.T(cx, "chain.region"), Value: region, Path: "/regions/" + d.Region.Slug},
+			{Label: i18n.T(cx, "chain.leader"), Value: leader},
+		},
+		Policies: policyLinks(cx, d.Policies),
+	}
+	for _, p := range ch.Parks {
+		n, _ := i18n.Content(cx, p.Name, p.NameEn)
+		v.Parks = append(v.Parks, views.LinkItem{Path: "/parks/" + p.Slug, Name: n, Meta: i18n.T(cx, "park.kind."+p.Kind)})
+	}
+	for _, pr := range d.Projects {
+		v.Projects = append(v.Projects, projectRow(cx, pr))
+	}
+	for _, ct := range d.Contacts {
+		v.Contacts = append(v.Contacts, contactCard(cx, ct))
+	}
+	v.Source, v.SourcePath = sourceLine(cx, d.SourceArticle)
+	return render(c, http.StatusOK, views.ChainShow(v))
+}
+
+// chainLinks lists industry chains as links with their summaries.
+func chainLinks(cx context.Context, chains []models.IndustryChain) []views.LinkItem {
+	var items []views.LinkItem
+	for _, ch := range chains {
+		n, _ := i18n.Content(cx, ch.Name, ch.NameEn)
+		s, _ := i18n.Content(cx, ch.Summary, ch.SummaryEn)
+		items = append(items, views.LinkItem{Path: "/chains/" + ch.Slug, Name: n, Text: s})
+	}
+	return items
+}
+
+// policyLinks lists policies as links with their issuing body.
+func policyLinks(cx context.Context, policies []models.Policy) []views.LinkItem {
+	var items []views.LinkItem
+	for _, p := range policies {
+		n, _ := i18n.Content(cx, p.Title, p.TitleEn)
+		items = append(items, views.LinkItem{Path: "/policies/" + p.Slug, Name: n, Meta: i18n.Chinese(cx, p.IssuingBody)})
+	}
+	return items
+}
+
+// sourceLine names the article a record cites and links to it.
+func sourceLine(cx context.Context, a *models.NewsArticle) (source, path string) {
+	if a == nil {
+		return "", ""
+	}
+	return i18n.Chinese(cx, a.SourceName), "/news/" + a.Slug
+}

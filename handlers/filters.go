@@ -1,0 +1,112 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"investportal/views/i18n"
+)
+
+// queryReader reads list filters from the URL and collects, in the
+// visitor's language, what it could not understand: a bad filter is a 400
+// page that says which one, never a 500 and never silently ignored.
+type queryReader struct {
+	c        echo.Context
+	cx       context.Context
+	problems []string
+}
+
+func newQueryReader(c echo.Context) *queryReader {
+	return &queryReader{c: c, cx: ctx(c)}
+}
+
+// raw returns a parameter's value, recording a problem for text that is not
+// valid UTF-8 or holds control characters.
+func (r *queryReader) raw(name string) string {
+	v := strings.TrimSpace(r.c.QueryParam(name))
+	if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		r.bad(name, strings.ToValidUTF8(strings.Map(dropControl, v), "�"))
+		return ""
+	}
+	return v
+}
+
+func dropControl(r rune) rune {
+	if unicode.IsControl(r) {
+		return -1
+	}
+	return r
+}
+
+func (r *queryReader) label(name string) string { return i18n.T(r.cx, "filter."+name) }
+
+func (r *queryReader) bad(name, value string) {
+	if utf8.RuneCountInString(value) > 40 {
+		value = string([]rune(value)[:40]) + "…"
+	}
+	r.problems = append(r.problems, i18n.T(r.cx, "filter.bad", map[string]any{"Name": r.label(name), "Value": value}))
+}
+
+// unknown records a well-formed value that names nothing, such as a region
+// slug that does not exist.
+func (r *queryReader) unknown(name, value string) {
+	r.problems = append(r.problems, i18n.T(r.cx, "filter.unknown", map[string]any{"Name": r.label(name), "Value": value}))
+}
+
+// oneOf reads a value that must be one of allowed ("" when absent).
+func (r *queryReader) oneOf(name string, allowed []string) string {
+	v := r.raw(name)
+	if v != "" && !slices.Contains(allowed, v) {
+		r.bad(name, v)
+		return ""
+	}
+	return v
+}
+
+// slug reads a value that must look like a slug ("" when absent).
+func (r *queryReader) slug(name string) string {
+	v := r.raw(name)
+	if v != "" && (len(v) > 120 || !slugPattern.MatchString(v)) {
+		r.bad(name, v)
+		return ""
+	}
+	return v
+}
+
+// text reads free text of at most max characters.
+func (r *queryReader) text(name string, max int) string {
+	v := r.raw(name)
+	if utf8.RuneCountInString(v) > max {
+		r.problems = append(r.problems, i18n.T(r.cx, "filter.too_long", map[string]any{"Name": r.label(name), "Max": max}))
+		return ""
+	}
+	return v
+}
+
+// int reads a whole number within [min, max]; ok is false when absent or bad.
+func (r *queryReader) int(name string, min, max int64) (n int64, ok bool) {
+	v := r.raw(name)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < min || n > max {
+		r.bad(name, v)
+		return 0, false
+	}
+	return n, true
+}
+
+// err is the 400 error for every problem found, or nil.
+func (r *queryReader) err() error {
+	if len(r.problems) == 0 {
+		return nil
+	}
+	return badRequest(strings.Join(r.problems, " "))
+}

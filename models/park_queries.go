@@ -1,0 +1,166 @@
+package models
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+)
+
+// ParkListItem is a park with what the parks index shows.
+type ParkListItem struct {
+	Park
+	RegionName, RegionNameEn string
+	AvailableSites           int
+}
+
+// PublicParks lists the published parks, each after its parent park.
+func PublicParks(ctx context.Context, db *gorm.DB) ([]ParkListItem, error) {
+	var parks []ParkListItem
+	err := db.WithContext(ctx).Table("parks").Scopes(Public("parks")).Where("parks.deleted_at IS NULL").
+		Select(`parks.*, regions.name AS region_name, regions.name_en AS region_name_en,
+			(SELECT count(*) FROM park_sites s WHERE s.park_id = parks.id AND s.status = ?) AS available_sites`, SiteAvailable).
+		Joins("JOIN regions ON regions.id = parks.region_id").
+		Order("coalesce(parks.parent_park_id, parks.id), parks.parent_park_id NULLS FIRST, parks.id").
+		Find(&parks).Error
+	return parks, err
+}
+
+// ParkDetail is everything a park's page shows.
+type ParkDetail struct {
+	Park          Park // with Sites, available first
+	Region        Region
+	Parent        *Park
+	Children      []Park
+	Chains        []IndustryChain
+	Policies      []Policy // of the park's region and the regions above it
+	Projects      []Project
+	Contacts      []Contact // the park's officers, else the region's
+	SourceArticle *NewsArticle
+}
+
+// LoadPark reads a published park by slug.
+func LoadPark(ctx context.Context, db *gorm.DB, slug string) (ParkDetail, error) {
+	var d ParkDetail
+	db = db.WithContext(ctx)
+	err := db.Scopes(Public("parks")).
+		Preload("Sites", func(q *gorm.DB) *gorm.DB {
+			return q.Order("CASE status WHEN 'available' THEN 0 WHEN 'under_construction' THEN 1 WHEN 'reserved' THEN 2 ELSE 3 END, position")
+		}).
+		Where("slug = ?", slug).Take(&d.Park).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return d, ErrNotFound
+	}
+	if err != nil {
+		return d, err
+	}
+	p := d.Park
+	if err := db.Take(&d.Region, p.RegionID).Error; err != nil {
+		return d, err
+	}
+	if p.ParentParkID != nil {
+		var parent Park
+		if err := db.Scopes(Public("parks")).Take(&parent, *p.ParentParkID).Error; err == nil {
+			d.Parent = &parent
+		}
+	}
+	above, err := RegionIDsAbove(ctx, db, p.RegionID)
+	if err != nil {
+		return d, err
+	}
+	steps := []func() error{
+		func() error {
+			return db.Scopes(Public("parks")).Where("parent_park_id = ?", p.ID).Order("id").Find(&d.Children).Error
+		},
+		func() error {
+			return db.Scopes(Public("industry_chains")).
+				Where("id IN (SELECT chain_id FROM chain_parks WHERE park_id = ?)", p.ID).Order("id").Find(&d.Chains).Error
+		},
+		func() error {
+			return db.Scopes(Public("policies")).Where("region_id IN ?", above).Order("id").Find(&d.Policies).Error
+		},
+		func() error {
+			return db.Scopes(Public("projects")).Preload("Region").
+				Where("park_id = ? OR park_id IN (SELECT id FROM parks WHERE parent_park_id = ?)", p.ID, p.ID).
+				Order("signed_on DESC NULLS LAST, id DESC").Limit(20).Find(&d.Projects).Error
+		},
+		func() error { return db.Where("park_id = ?", p.ID).Order("position, id").Find(&d.Contacts).Error },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return d, err
+		}
+	}
+	if len(d.Contacts) == 0 {
+		if d.Contacts, err = nearestRegionContacts(ctx, db, p.RegionID); err != nil {
+			return d, err
+		}
+	}
+	d.SourceArticle, err = sourceArticle(ctx, db, p.SourceArticleID)
+	return d, err
+}
+
+// sourceArticle loads the article a record cites, without its body.
+func sourceArticle(ctx context.Context, db *gorm.DB, id *int64) (*NewsArticle, error) {
+	if id == nil {
+		return nil, nil
+	}
+	var a NewsArticle
+	err := db.WithContext(ctx).Omit("body").Take(&a, *id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil // a dangling citation hides the source line, nothing more
+	}
+	return &a, err
+}
+
+// ChainDetail is everything an industry chain's page shows.
+type ChainDetail struct {
+	Chain         IndustryChain // with Parks
+	Region        Region
+	Policies      []Policy
+	Projects      []Project
+	Contacts      []Contact
+	SourceArticle *NewsArticle
+}
+
+// LoadChain reads a published industry chain by slug.
+func LoadChain(ctx context.Context, db *gorm.DB, slug string) (ChainDetail, error) {
+	var d ChainDetail
+	db = db.WithContext(ctx)
+	err := db.Scopes(Public("industry_chains")).
+		Preload("Parks", func(q *gorm.DB) *gorm.DB { return q.Scopes(Public("parks")).Order("id") }).
+		Where("slug = ?", slug).Take(&d.Chain).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return d, ErrNotFound
+	}
+	if err != nil {
+		return d, err
+	}
+	ch := d.Chain
+	if err := db.Take(&d.Region, ch.RegionID).Error; err != nil {
+		return d, err
+	}
+	steps := []func() error{
+		func() error {
+			return db.Scopes(Public("policies")).
+				Where("id IN (SELECT policy_id FROM policy_chains WHERE chain_id = ?)", ch.ID).Order("id").Find(&d.Policies).Error
+		},
+		func() error {
+			return db.Scopes(Public("projects")).Preload("Region").Where("chain_id = ?", ch.ID).
+				Order("signed_on DESC NULLS LAST, id DESC").Limit(50).Find(&d.Projects).Error
+		},
+		func() error { return db.Where("chain_id = ?", ch.ID).Order("position, id").Find(&d.Contacts).Error },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return d, err
+		}
+	}
+	if len(d.Contacts) == 0 {
+		if d.Contacts, err = nearestRegionContacts(ctx, db, ch.RegionID); err != nil {
+			return d, err
+		}
+	}
+	d.SourceArticle, err = sourceArticle(ctx, db, ch.SourceArticleID)
+	return d, err
+}
