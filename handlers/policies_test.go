@@ -35,8 +35,8 @@ func TestPolicyFilters(t *testing.T) {
 		{"validity=expired", 1, "通辽市测试政策"},
 		{"validity=in_force", 4, ""},
 		{"q=" + "%E7%89%A9%E6%B5%81", 2, "50多项"}, // 物流: two characters, in one title and one body
-		{"q=%25", 0, ""},                        // a literal %, not a wildcard
-		{"q=%27%20OR%201%3D1%20--", 0, ""},      // SQL metacharacters are only text
+		{"q=%25", 0, ""},                   // a literal %, not a wildcard
+		{"q=%27%20OR%201%3D1%20--", 0, ""}, // SQL metacharacters are only text
 		{"sort=award", 5, ""},
 	}
 	for _, tc := range cases {

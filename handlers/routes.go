@@ -36,6 +36,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	localized(e, "/chains/:slug", h.ShowChain)
 	localized(e, "/policies", h.ListPolicies)
 	localized(e, "/policies/:slug", h.ShowPolicy)
+	localized(e, "/projects", h.ListProjects)
+	localized(e, "/projects/:slug", h.ShowProject)
 	localized(e, "/events", h.ListEvents)
 	localized(e, "/events/:slug", h.ShowEvent)
 	localized(e, "/news", h.ListNews)

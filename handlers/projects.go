@@ -1,0 +1,276 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"investportal/models"
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+const projectsPerPage = 20
+
+var projectSorts = []string{models.ProjectSortNewest, models.ProjectSortAmount, models.ProjectSortName}
+
+// projectQuery is the project list's filters as read from the URL; amounts
+// are in 万元, as investors and staff speak of them.
+type projectQuery struct {
+	Region, Chain, Event, Category, Stage, Sort string
+	MinWan, MaxWan, Year, Page                  string
+}
+
+// ListProjects shows one page of the projects a filter selects, with the
+// count and total amount of everything it selects. A region includes the
+// regions below it.
+func (h *Handler) ListProjects(c echo.Context) error {
+	cx := ctx(c)
+	r := newQueryReader(c)
+	q := projectQuery{
+		Region:   r.slug("region"),
+		Chain:    r.slug("chain"),
+		Event:    r.slug("event"),
+		Category: r.oneOf("category", models.ProjectCategories),
+		Stage:    r.oneOf("stage", models.ProjectStages),
+		Sort:     r.oneOf("sort", projectSorts),
+	}
+	f := models.ProjectFilter{Category: q.Category, Stage: q.Stage, Sort: q.Sort, Limit: projectsPerPage}
+	// Up to 10^10 万元 (10^14 yuan) fits BIGINT with room to spare.
+	if n, ok := r.int("min", 0, 1e10); ok {
+		yuan := n * 10_000
+		f.MinYuan, q.MinWan = &yuan, strconv.FormatInt(n, 10)
+	}
+	if n, ok := r.int("max", 0, 1e10); ok {
+		yuan := n * 10_000
+		f.MaxYuan, q.MaxWan = &yuan, strconv.FormatInt(n, 10)
+	}
+	if f.MinYuan != nil && f.MaxYuan != nil && *f.MinYuan > *f.MaxYuan {
+		r.problems = append(r.problems, i18n.T(cx, "filter.range"))
+	}
+	if n, ok := r.int("year", 1949, 2100); ok {
+		f.SignedYear, q.Year = int(n), strconv.FormatInt(n, 10)
+	}
+	page := int64(1)
+	if n, ok := r.int("page", 1, 100_000); ok {
+		page, q.Page = n, strconv.FormatInt(n, 10)
+	}
+	f.Offset = int(page-1) * projectsPerPage
+	if err := h.resolveProjectFilter(cx, r, q, &f); err != nil {
+		return err
+	}
+	if err := r.err(); err != nil {
+		return err
+	}
+
+	result, err := models.SearchProjects(cx, h.db, f)
+	if err != nil {
+		return err
+	}
+	pages := max(1, int((result.Totals.Count+projectsPerPage-1)/projectsPerPage))
+	if int(page) > pages {
+		return echo.ErrNotFound // a page past the end, e.g. after the filter narrowed
+	}
+	form, err := h.projectFilterForm(cx, q)
+	if err != nil {
+		return err
+	}
+	p := h.page(c, "projects", i18n.T(cx, "projects.title"), i18n.T(cx, "projects.lead"))
+	p.Query = c.QueryString()
+	p.NoIndex = p.Query != ""
+	v := views.ProjectsView{
+		Page: p,
+		Form: form,
+		Count: i18n.T(cx, "projects.count", map[string]any{
+			"Count": result.Totals.Count, "Contracted": views.Yuan(cx, result.Totals.ContractedYuan),
+		}),
+		Pager: views.Pager{Page: int(page), Pages: pages},
+	}
+	if page > 1 {
+		v.Pager.PrevPath = pagePath(c.QueryParams(), page-1)
+	}
+	if int(page) < pages {
+		v.Pager.NextPath = pagePath(c.QueryParams(), page+1)
+	}
+	for _, pr := range result.Projects {
+		v.Projects = append(v.Projects, projectRow(cx, pr))
+	}
+	return render(c, http.StatusOK, views.ProjectsIndex(v))
+}
+
+// resolveProjectFilter turns the slugs of a project query into ids,
+// recording the ones that name nothing.
+func (h *Handler) resolveProjectFilter(cx context.Context, r *queryReader, q projectQuery, f *models.ProjectFilter) error {
+	if q.Region != "" {
+		region, err := models.PublicRegionBySlug(cx, h.db, q.Region)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			r.unknown("region", q.Region)
+		case err != nil:
+			return err
+		default:
+			if f.RegionIDs, err = models.RegionIDsBelow(cx, h.db, region.ID); err != nil {
+				return err
+			}
+		}
+	}
+	if q.Chain != "" {
+		chain, err := models.PublicChainBySlug(cx, h.db, q.Chain)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			r.unknown("chain", q.Chain)
+		case err != nil:
+			return err
+		default:
+			f.ChainID = chain.ID
+		}
+	}
+	if q.Event != "" {
+		event, err := models.PublicEventBySlug(cx, h.db, q.Event)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			r.unknown("event", q.Event)
+		case err != nil:
+			return err
+		default:
+			f.EventID = event.ID
+		}
+	}
+	return nil
+}
+
+// pagePath is the project list's path with the same filters on another page.
+func pagePath(query url.Values, page int64) string {
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = slices.Clone(v)
+	}
+	if page == 1 {
+		q.Del("page")
+	} else {
+		q.Set("page", strconv.FormatInt(page, 10))
+	}
+	if len(q) == 0 {
+		return "/projects"
+	}
+	return "/projects?" + q.Encode()
+}
+
+func (h *Handler) projectFilterForm(cx context.Context, q projectQuery) (views.FilterForm, error) {
+	regions, err := h.regionOptions(cx, q.Region)
+	if err != nil {
+		return views.FilterForm{}, err
+	}
+	chains, err := h.chainOptions(cx, q.Chain)
+	if err != nil {
+		return views.FilterForm{}, err
+	}
+	events, err := models.PublicEvents(cx, h.db)
+	if err != nil {
+		return views.FilterForm{}, err
+	}
+	eventOptions := []views.Option{{Value: "", Label: i18n.T(cx, "filter.any")}}
+	for _, e := range events {
+		name, _ := i18n.Content(cx, e.Name, e.NameEn)
+		eventOptions = append(eventOptions, views.Option{Value: e.Slug, Label: name, Selected: e.Slug == q.Event})
+	}
+	return views.FilterForm{
+		Action: "/projects",
+		Inputs: []views.InputField{
+			{Name: "min", Label: i18n.T(cx, "filter.min"), Value: q.MinWan, Type: "number"},
+			{Name: "max", Label: i18n.T(cx, "filter.max"), Value: q.MaxWan, Type: "number"},
+			{Name: "year", Label: i18n.T(cx, "filter.year"), Value: q.Year, Type: "number"},
+		},
+		Selects: []views.SelectField{
+			{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regions},
+			{Name: "chain", Label: i18n.T(cx, "filter.chain"), Options: chains},
+			{Name: "category", Label: i18n.T(cx, "filter.category"), Options: enumOptions(cx, "project.category.", models.ProjectCategories, q.Category)},
+			{Name: "stage", Label: i18n.T(cx, "filter.stage"), Options: enumOptions(cx, "project.stage.", models.ProjectStages, q.Stage)},
+			{Name: "event", Label: i18n.T(cx, "filter.event"), Options: eventOptions},
+			{Name: "sort", Label: i18n.T(cx, "filter.sort"), Options: enumOptions(cx, "projects.sort.", projectSorts, q.Sort)[1:]},
+		},
+	}, nil
+}
+
+// ShowProject shows a project: where it stands, its amounts, managers,
+// progress reports and whom to ask.
+func (h *Handler) ShowProject(c echo.Context) error {
+	slug, err := slugParam(c)
+	if err != nil {
+		return err
+	}
+	cx := ctx(c)
+	d, err := models.LoadProject(cx, h.db, slug)
+	if err != nil {
+		return err
+	}
+	p := d.Project
+	row := projectRow(cx, p)
+	_, nameFallback := i18n.Content(cx, p.Name, p.NameEn)
+	summary, summaryFallback := i18n.Content(cx, p.Summary, p.SummaryEn)
+	investor := row.Investor
+	if investor == "" {
+		investor = i18n.T(cx, "project.investor.unknown")
+	}
+	v := views.ProjectView{
+		Page:        h.page(c, "projects", row.Name, summary),
+		Crumbs:      []views.Crumb{{Path: "/projects", Name: i18n.T(cx, "projects.title")}, {Path: "/projects/" + p.Slug, Name: row.Name}},
+		Name:        row.Name,
+		Summary:     summary,
+		Fallback:    nameFallback || summaryFallback,
+		Description: i18n.Chinese(cx, p.Description),
+		Updated:     views.Updated{Text: views.Date(cx, p.UpdatedAt), ISO: views.ISODate(p.UpdatedAt)},
+		Facts: []views.Fact{
+			{Label: i18n.T(cx, "project.investor"), Value: investor},
+			{Label: i18n.T(cx, "project.region"), Value: row.Region, Path: "/regions/" + p.Region.Slug},
+			{Label: i18n.T(cx, "project.category"), Value: row.Category},
+			{Label: i18n.T(cx, "project.build"), Value: i18n.T(cx, "project.build."+p.BuildType)},
+			{Label: i18n.T(cx, "project.stage"), Value: row.Stage},
+			{Label: i18n.T(cx, "project.flag"), Value: i18n.T(cx, "project.flag."+p.Flag)},
+			{Label: i18n.T(cx, "project.contracted"), Value: row.Amount},
+			{Label: i18n.T(cx, "project.planned"), Value: views.YuanPtr(cx, p.PlannedInvestmentYuan)},
+			{Label: i18n.T(cx, "project.completed"), Value: views.Yuan(cx, p.CompletedInvestmentYuan)},
+		},
+	}
+	if d.Chain != nil {
+		name, _ := i18n.Content(cx, d.Chain.Name, d.Chain.NameEn)
+		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "project.chain"), Value: name, Path: "/chains/" + d.Chain.Slug})
+	}
+	if d.Park != nil {
+		name, _ := i18n.Content(cx, d.Park.Name, d.Park.NameEn)
+		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "project.park"), Value: name, Path: "/parks/" + d.Park.Slug})
+	}
+	if p.SigningEvent != nil {
+		name, _ := i18n.Content(cx, p.SigningEvent.Name, p.SigningEvent.NameEn)
+		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "project.event"), Value: name, Path: "/events/" + p.SigningEvent.Slug})
+	}
+	if p.SignedOn != nil {
+		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "project.signed"), Value: views.Date(cx, *p.SignedOn)})
+	}
+	if p.LandAreaMu.Valid {
+		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "project.land"), Value: i18n.T(cx, "project.land.mu", map[string]any{"N": p.LandAreaMu.Decimal.String()})})
+	}
+	current := slices.Index(models.ProjectStages, p.Stage)
+	for i, s := range models.ProjectStages {
+		v.Stages = append(v.Stages, views.StageStep{Label: i18n.T(cx, "project.stage."+s), Done: i < current, Current: i == current})
+	}
+	for _, m := range p.Managers {
+		v.Managers = append(v.Managers, i18n.Chinese(cx, m.Name+" "+m.Title))
+	}
+	for _, rep := range p.Reports {
+		v.Reports = append(v.Reports, views.ReportRow{
+			Date: views.Date(cx, rep.ReportedOn), DateISO: views.ISODate(rep.ReportedOn),
+			Stage: i18n.T(cx, "project.stage."+rep.Stage), Body: i18n.Chinese(cx, rep.Body),
+		})
+	}
+	for _, ct := range d.Contacts {
+		v.Contacts = append(v.Contacts, contactCard(cx, ct))
+	}
+	v.Source, v.SourcePath = sourceLine(cx, d.SourceArticle)
+	return render(c, http.StatusOK, views.ProjectShow(v))
+}

@@ -1,0 +1,156 @@
+package models
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+)
+
+// Enumerations in the order filters offer them.
+var (
+	ProjectStages     = []string{StageSigned, StagePreparing, StageStarted, StageUnderConstruction, StageCompleted, StageProducing}
+	ProjectCategories = []string{CategoryAgriculture, CategoryIndustry, CategoryCommerceLogistics, CategoryInfrastructure, CategorySocial}
+)
+
+// Project sort orders.
+const (
+	ProjectSortNewest = "newest"
+	ProjectSortAmount = "amount"
+	ProjectSortName   = "name"
+)
+
+// ProjectFilter selects projects; zero fields select everything.
+type ProjectFilter struct {
+	RegionIDs  []int64 // a region and the regions below it
+	ChainID    int64
+	EventID    int64
+	Category   string
+	Stage      string
+	MinYuan    *int64 // contracted amount bounds; a bound excludes projects without an amount
+	MaxYuan    *int64
+	SignedYear int
+	Sort       string
+	Limit      int
+	Offset     int
+}
+
+// ProjectPage is one page of a project search with the count and totals of
+// everything the filter selects.
+type ProjectPage struct {
+	Projects []Project // with Region
+	Totals   ProjectTotals
+}
+
+func (f ProjectFilter) apply(q *gorm.DB) *gorm.DB {
+	q = q.Scopes(Public("projects"))
+	if len(f.RegionIDs) > 0 {
+		q = q.Where("projects.region_id IN ?", f.RegionIDs)
+	}
+	if f.ChainID != 0 {
+		q = q.Where("projects.chain_id = ?", f.ChainID)
+	}
+	if f.EventID != 0 {
+		q = q.Where("projects.signing_event_id = ?", f.EventID)
+	}
+	if f.Category != "" {
+		q = q.Where("projects.category = ?", f.Category)
+	}
+	if f.Stage != "" {
+		q = q.Where("projects.stage = ?", f.Stage)
+	}
+	if f.MinYuan != nil {
+		q = q.Where("projects.contracted_amount_yuan >= ?", *f.MinYuan)
+	}
+	if f.MaxYuan != nil {
+		q = q.Where("projects.contracted_amount_yuan <= ?", *f.MaxYuan)
+	}
+	if f.SignedYear != 0 {
+		// A range, not extract(), so an index on signed_on can serve it.
+		q = q.Where("projects.signed_on >= make_date(?, 1, 1) AND projects.signed_on < make_date(?, 1, 1)", f.SignedYear, f.SignedYear+1)
+	}
+	return q
+}
+
+// SearchProjects returns one page of the public projects a filter selects.
+func SearchProjects(ctx context.Context, db *gorm.DB, f ProjectFilter) (ProjectPage, error) {
+	var page ProjectPage
+	db = db.WithContext(ctx)
+	err := f.apply(db.Model(&Project{})).
+		Select("count(*) AS count, coalesce(sum(contracted_amount_yuan), 0) AS contracted_yuan, coalesce(sum(completed_investment_yuan), 0) AS completed_yuan").
+		Scan(&page.Totals).Error
+	if err != nil {
+		return page, err
+	}
+	q := f.apply(db.Preload("Region"))
+	switch f.Sort {
+	case ProjectSortAmount:
+		q = q.Order("contracted_amount_yuan DESC NULLS LAST, id DESC")
+	case ProjectSortName:
+		q = q.Order("name, id")
+	default:
+		q = q.Order("signed_on DESC NULLS LAST, id DESC")
+	}
+	err = q.Limit(f.Limit).Offset(f.Offset).Find(&page.Projects).Error
+	return page, err
+}
+
+// RegionIDsBelow returns a published region's id and those of every
+// published region below it.
+func RegionIDsBelow(ctx context.Context, db *gorm.DB, regionID int64) ([]int64, error) {
+	return publicRegionIDsBelow(ctx, db, regionID)
+}
+
+// PublicEventBySlug finds a published signing event.
+func PublicEventBySlug(ctx context.Context, db *gorm.DB, slug string) (SigningEvent, error) {
+	var e SigningEvent
+	err := db.WithContext(ctx).Scopes(Public("signing_events")).Where("slug = ?", slug).Take(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return e, ErrNotFound
+	}
+	return e, err
+}
+
+// ProjectDetail is everything a project's page shows.
+type ProjectDetail struct {
+	Project       Project // with Region, SigningEvent, Managers and Reports
+	Chain         *IndustryChain
+	Park          *Park
+	Contacts      []Contact
+	SourceArticle *NewsArticle
+}
+
+// LoadProject reads a published project by slug.
+func LoadProject(ctx context.Context, db *gorm.DB, slug string) (ProjectDetail, error) {
+	var d ProjectDetail
+	db = db.WithContext(ctx)
+	err := db.Scopes(Public("projects")).Preload("Region").
+		Preload("SigningEvent", func(q *gorm.DB) *gorm.DB { return q.Scopes(Public("signing_events")) }).
+		Preload("Managers", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).
+		Preload("Reports", func(q *gorm.DB) *gorm.DB { return q.Order("reported_on DESC, id DESC") }).
+		Where("slug = ?", slug).Take(&d.Project).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return d, ErrNotFound
+	}
+	if err != nil {
+		return d, err
+	}
+	p := d.Project
+	if p.ChainID != nil {
+		var ch IndustryChain
+		if err := db.Scopes(Public("industry_chains")).Take(&ch, *p.ChainID).Error; err == nil {
+			d.Chain = &ch
+		}
+	}
+	if p.ParkID != nil {
+		var park Park
+		if err := db.Scopes(Public("parks")).Take(&park, *p.ParkID).Error; err == nil {
+			d.Park = &park
+		}
+	}
+	if d.Contacts, err = nearestRegionContacts(ctx, db, p.RegionID); err != nil {
+		return d, err
+	}
+	d.SourceArticle, err = sourceArticle(ctx, db, p.SourceArticleID)
+	return d, err
+}
