@@ -30,7 +30,7 @@ func homeView(ctx context.Context, s models.HomeSummary, page views.Page) views.
 		Totals: []views.Stat{
 			{Label: i18n.T(ctx, "stat.events"), Value: i18n.T(ctx, "stat.events.value", n(s.Signings.Events)), Detail: i18n.T(ctx, "stat.events.detail")},
 			{Label: i18n.T(ctx, "stat.projects"), Value: i18n.T(ctx, "stat.projects.value", n(s.Signings.Projects)), Detail: i18n.T(ctx, "stat.projects.detail")},
-			{Label: i18n.T(ctx, "stat.amount"), Value: views.Yuan(ctx, s.Signings.TotalYuan), Detail: i18n.T(ctx, "stat.amount.detail")},
+			{Label: i18n.T(ctx, "stat.amount"), Value: views.YuanShort(ctx, s.Signings.TotalYuan), Detail: i18n.T(ctx, "stat.amount.detail")},
 		},
 	}
 	for _, f := range s.Featured {

@@ -84,7 +84,7 @@ func TestRegionPagesInOtherLanguages(t *testing.T) {
 	if doc.Find(".fallback-notice").Length() != 1 {
 		t.Error("English page with Chinese figure labels shows no notice")
 	}
-	if !strings.Contains(doc.Find(`[data-testid="figures"]`).Text(), "over 1,000,000 people") {
+	if !strings.Contains(doc.Find(`[data-testid="figures"]`).Text(), "over 1 million people") {
 		t.Error("English figures are not converted")
 	}
 	alternates := map[string]string{}

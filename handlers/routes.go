@@ -25,6 +25,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Match(readOnly, "/healthz", h.Healthz)
 	e.Match(readOnly, "/readyz", h.Readyz)
 	e.Match(readOnly, "/static/*", h.StaticFile)
+	e.Match(readOnly, "/sitemap.xml", h.Sitemap)
+	e.Match(readOnly, "/robots.txt", h.Robots)
 
 	// Pages, under every language prefix (see localized).
 	localized(e, "/", h.Home)
@@ -42,4 +44,5 @@ func (h *Handler) routes(e *echo.Echo) {
 	localized(e, "/events/:slug", h.ShowEvent)
 	localized(e, "/news", h.ListNews)
 	localized(e, "/news/:slug", h.ShowNews)
+	localized(e, "/search", h.Search)
 }

@@ -32,6 +32,28 @@ func Yuan(ctx context.Context, amount int64) string {
 	return i18n.Chinese(ctx, s)
 }
 
+// YuanShort formats an amount for a headline card, where a twelve-digit
+// number does not fit: Chinese pages as Yuan, English pages in millions or
+// billions ("170.39 billion yuan").
+func YuanShort(ctx context.Context, amount int64) string {
+	if i18n.FromContext(ctx) == i18n.En {
+		return englishCompact(decimal.NewFromInt(amount)) + " yuan"
+	}
+	return Yuan(ctx, amount)
+}
+
+// englishCompact writes large numbers in millions or billions, exactly.
+func englishCompact(v decimal.Decimal) string {
+	switch {
+	case v.Abs().GreaterThanOrEqual(decimal.NewFromInt(1_000_000_000)):
+		return Thousands(v.Shift(-9).String()) + " billion"
+	case v.Abs().GreaterThanOrEqual(decimal.NewFromInt(1_000_000)):
+		return Thousands(v.Shift(-6).String()) + " million"
+	default:
+		return Thousands(v.String())
+	}
+}
+
 // YuanPtr formats an amount that may be unknown.
 func YuanPtr(ctx context.Context, amount *int64) string {
 	if amount == nil {
@@ -74,7 +96,7 @@ var englishUnits = map[string]struct {
 }
 
 // Figure formats a key figure's value with its qualifier and unit:
-// 突破100万人 reads 逾100万人 in Chinese and "over 1,000,000 people" in English.
+// 突破100万人 reads 逾100万人 in Chinese and "over 1 million people" in English.
 func Figure(ctx context.Context, value decimal.Decimal, qualifier, unit string) string {
 	if i18n.FromContext(ctx) == i18n.En {
 		prefix := map[string]string{"over": "over ", "about": "about "}[qualifier]
@@ -82,7 +104,7 @@ func Figure(ctx context.Context, value decimal.Decimal, qualifier, unit string) 
 		if !ok {
 			u.unit = "" // counters such as 个, 支, 次 need no word in English
 		}
-		return prefix + Thousands(value.Shift(u.scale).String()) + u.unit
+		return prefix + englishCompact(value.Shift(u.scale)) + u.unit
 	}
 	prefix := map[string]string{"over": "逾", "about": "约"}[qualifier]
 	return i18n.Chinese(ctx, prefix+value.String()+unit)

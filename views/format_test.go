@@ -42,14 +42,26 @@ func TestYuan(t *testing.T) {
 	}
 }
 
+func TestYuanShort(t *testing.T) {
+	for yuan, want := range map[int64]string{170_390_000_000: "170.39 billion yuan", 6_577_000: "6.577 million yuan", 500_000: "500,000 yuan"} {
+		if got := YuanShort(en, yuan); got != want {
+			t.Errorf("YuanShort(en, %d) = %q, want %q", yuan, got, want)
+		}
+	}
+	if got := YuanShort(hans, 170_390_000_000); got != "1703.9亿元" {
+		t.Errorf("YuanShort(zh-Hans) = %q", got)
+	}
+}
+
 func TestFigure(t *testing.T) {
 	cases := []struct {
 		value, qualifier, unit, hans, en string
 	}{
 		{"53.1000", "", "%", "53.1%", "53.1%"},
-		{"100", "over", "万人", "逾100万人", "over 1,000,000 people"},
+		{"100", "over", "万人", "逾100万人", "over 1 million people"},
 		{"130", "about", "平方公里", "约130平方公里", "about 130 km²"},
-		{"3762.2", "", "亿元", "3762.2亿元", "376,220,000,000 yuan"},
+		{"3762.2", "", "亿元", "3762.2亿元", "376.22 billion yuan"},
+		{"5499", "", "户", "5499户", "5,499"},
 		{"762", "", "个", "762个", "762"},
 	}
 	for _, c := range cases {

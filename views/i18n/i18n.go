@@ -14,6 +14,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -218,4 +219,18 @@ func MissingIDs(l Lang) []string {
 		}
 	}
 	return missing
+}
+
+// ScriptForms returns a query in the forms it may be stored in: as typed,
+// in Simplified and in Traditional characters, without repeats, so that 经济
+// finds the Traditional articles and 經濟 the Simplified pages.
+func ScriptForms(q string) []string {
+	c := mustCatalog()
+	forms := []string{q}
+	for _, conv := range []*opencc.OpenCC{c.t2s, c.s2t} {
+		if out, err := conv.Convert(q); err == nil && !slices.Contains(forms, out) {
+			forms = append(forms, out)
+		}
+	}
+	return forms
 }
