@@ -9,7 +9,7 @@ PORTAL := bin/portal
 # apt needs root; on a developer's own account, sudo asks for the password.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build generate lint fmt bench postgres-binaries check-generated clean-localdb help
+.PHONY: run test build generate lint fmt bench postgres-binaries browser check-generated clean-localdb help
 
 help:
 	@echo "make run     start the portal with demo content (a local PostgreSQL when DATABASE_URL is unset)"
@@ -24,7 +24,7 @@ run: build postgres-binaries
 # Tests use TEST_DATABASE_URL or DATABASE_URL when given; otherwise the
 # project-local cluster runs for the length of the test run. Each test run
 # creates its own databases and drops them.
-test: generate postgres-binaries
+test: generate postgres-binaries browser
 	@if [ -n "$${TEST_DATABASE_URL:-}$${DATABASE_URL:-}" ]; then \
 		$(GO) test -count=1 ./...; \
 	else \
@@ -63,6 +63,15 @@ postgres-binaries:
 		echo "Installing Debian's PostgreSQL server (apt-get install postgresql)..."; \
 		$(SUDO) apt-get update -qq; \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# Debian's Chromium for the browser tests, and CJK fonts so that Chinese
+# text in their screenshots is not boxes.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "Installing Chromium and CJK fonts (apt-get install chromium fonts-noto-cjk)..."; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
 # Removes the project-local cluster and all its data.

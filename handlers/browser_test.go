@@ -1,0 +1,172 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"investportal/models/dbtest"
+)
+
+// screenshotDir is git-ignored; look at what lands there.
+const screenshotDir = "../screenshots"
+
+// newBrowser starts headless Chromium (Debian's package; `make test`
+// installs it) with a fresh profile and no background networking.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium is not installed: run `make test`, which installs it with apt")
+	}
+	// Chromium's helper processes may still write to the profile for a moment
+	// after the browser exits, so the profile is removed with a few retries
+	// rather than by t.TempDir, whose cleanup fails the test on that race.
+	profile, err := os.MkdirTemp("", "portal-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 10 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // the tests run as root
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.UserDataDir(profile),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// TestBrowserJourney drives the real portal in Chromium the way an investor
+// would: home, the policy list with a filter, a policy, the language switch,
+// search.
+func TestBrowserJourney(t *testing.T) {
+	srv := httptest.NewServer(newRouter(dbtest.New(t, dbtest.Seeded)))
+	defer srv.Close()
+	ctx := newBrowser(t)
+
+	var heading, count, title, lang, english, results string
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Text("h1", &heading, chromedp.ByQuery),
+
+		// The navigation leads to the policies; the filter form works without script.
+		chromedp.Click(`.site-nav a[href="/policies"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#f-benefit`, chromedp.ByQuery),
+		chromedp.SetValue(`#f-benefit`, "one_time_award", chromedp.ByQuery),
+		chromedp.Submit(`#f-benefit`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="count"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="count"]`, &count, chromedp.ByQuery),
+
+		chromedp.Click(`[data-testid="policies"] h2 a`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="benefits"]`, chromedp.ByQuery),
+		chromedp.Title(&title),
+
+		// The language switch keeps the page.
+		chromedp.Click(`.lang-switch a[hreflang="en"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="benefits"]`, chromedp.ByQuery),
+		chromedp.AttributeValue("html", "lang", &lang, nil, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="benefits"]`, &english, chromedp.ByQuery),
+
+		// Search from the header.
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.SendKeys(`#site-search`, "物流", chromedp.ByQuery),
+		chromedp.Submit(`#site-search`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="count"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="count"]`, &results, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if !strings.Contains(heading, "投资") {
+		t.Errorf("home h1 = %q", heading)
+	}
+	if count != "共1项政策" {
+		t.Errorf("filtered count = %q, want 共1项政策", count)
+	}
+	if !strings.Contains(title, "电子装备及智能制造") {
+		t.Errorf("policy page title = %q", title)
+	}
+	if lang != "en" || !strings.Contains(english, "10,000,000 yuan") {
+		t.Errorf("after switching language: lang=%q, benefits %q", lang, english)
+	}
+	if !strings.Contains(results, "物流") {
+		t.Errorf("search result line = %q", results)
+	}
+}
+
+// TestScreenshots saves every kind of public page at phone and desktop
+// width, in three languages for a region, for people to look at.
+func TestScreenshots(t *testing.T) {
+	srv := httptest.NewServer(newRouter(dbtest.New(t, dbtest.Seeded)))
+	defer srv.Close()
+	ctx := newBrowser(t)
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]string{
+		"home":         "/",
+		"regions":      "/regions",
+		"region":       "/regions/chifeng",
+		"region-hant":  "/zh-hant/regions/hongshan",
+		"region-en":    "/en/regions/tongliao",
+		"parks":        "/parks",
+		"park":         "/parks/chifeng-high-tech-zone",
+		"chains":       "/chains",
+		"chain":        "/chains/chifeng-electronics",
+		"policies":     "/policies?region=hongshan",
+		"policy":       "/policies/chifeng-electronics-intelligent-manufacturing-support",
+		"projects":     "/projects",
+		"project":      "/projects/yangqu-agricultural-tech-park",
+		"events":       "/events",
+		"event":        "/events/tongliao-spring-signing-2023",
+		"news":         "/news",
+		"news-article": "/news/2023-tongliao-projects",
+		"search":       "/search?q=电子",
+		"not-found":    "/no-such-page",
+		"bad-filter":   "/projects?stage=dreaming",
+	}
+	for name, path := range pages {
+		for _, width := range []int64{390, 1280} {
+			var shot []byte
+			err := chromedp.Run(ctx,
+				chromedp.EmulateViewport(width, 900),
+				chromedp.Navigate(srv.URL+path),
+				chromedp.WaitVisible("footer", chromedp.ByQuery),
+				chromedp.FullScreenshot(&shot, 100), // 100: PNG
+			)
+			if err != nil {
+				t.Fatalf("%s at %d px: %v", path, width, err)
+			}
+			file := filepath.Join(screenshotDir, fmt.Sprintf("%s-%d.png", name, width))
+			if err := os.WriteFile(file, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// A page wider than the phone scrolls sideways: a layout bug.
+			var overflow bool
+			if err := chromedp.Run(ctx, chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow)); err != nil {
+				t.Fatal(err)
+			}
+			if overflow {
+				t.Errorf("%s at %d px is wider than the screen", path, width)
+			}
+		}
+	}
+}
