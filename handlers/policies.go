@@ -33,7 +33,12 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 		Query:    r.text("q", 100),
 		Sort:     r.oneOf("sort", policySorts),
 	}
-	filter := models.PolicyFilter{Benefit: q.Benefit, Validity: q.Validity, Query: q.Query, Sort: q.Sort, Today: time.Now()}
+	page := int64(1)
+	if n, ok := r.int("page", 1, 100_000); ok {
+		page = n
+	}
+	filter := models.PolicyFilter{Benefit: q.Benefit, Validity: q.Validity, Query: q.Query, Sort: q.Sort, Today: time.Now(),
+		Limit: listPageSize, Offset: int(page-1) * listPageSize}
 	if q.Region != "" {
 		region, err := models.PublicRegionBySlug(cx, h.db, q.Region)
 		switch {
@@ -62,7 +67,11 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 		return err
 	}
 
-	items, err := models.SearchPolicies(cx, h.db, filter)
+	items, total, err := models.SearchPolicies(cx, h.db, filter)
+	if err != nil {
+		return err
+	}
+	pager, err := newPager(c, "/policies", page, total)
 	if err != nil {
 		return err
 	}
@@ -70,13 +79,14 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := h.page(c, "policies", i18n.T(cx, "policies.title"), i18n.T(cx, "policies.lead"))
-	page.Query = c.QueryString()
-	page.NoIndex = page.Query != "" // one canonical list for search engines
+	meta := h.page(c, "policies", i18n.T(cx, "policies.title"), i18n.T(cx, "policies.lead"))
+	meta.Query = c.QueryString()
+	meta.NoIndex = meta.Query != "" // one canonical list for search engines
 	v := views.PoliciesView{
-		Page:  page,
+		Page:  meta,
 		Form:  form,
-		Count: i18n.T(cx, "policies.count", map[string]any{"N": len(items)}),
+		Count: i18n.T(cx, "policies.count", map[string]any{"N": total}),
+		Pager: pager,
 	}
 	for _, p := range items {
 		title, _ := i18n.Content(cx, p.Title, p.TitleEn)

@@ -178,3 +178,28 @@ func TestParkAndChainPages(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyListPages(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newRouter(db)
+	db.Exec(`INSERT INTO policies (slug, region_id, title, issuing_body, status)
+		SELECT 'extra-policy-' || g, (SELECT id FROM regions WHERE slug = 'tongliao'), '补充政策' || g, '通辽市', 'published'
+		FROM generate_series(1, 30) g`)
+	doc := parse(t, get(t, e, http.MethodGet, "/policies?region=tongliao"))
+	if n := len(policyTitles(doc)); n != 20 {
+		t.Errorf("first page shows %d policies, want 20", n)
+	}
+	if got := doc.Find(`[data-testid="count"]`).Text(); got != "共30项政策" {
+		t.Errorf("count = %q, want the total of all pages", got)
+	}
+	next, _ := doc.Find(`[data-testid="pager"] a[rel="next"]`).Attr("href")
+	if next != "/policies?page=2&region=tongliao" {
+		t.Fatalf("next = %q", next)
+	}
+	if n := len(policyTitles(parse(t, get(t, e, http.MethodGet, next)))); n != 10 {
+		t.Errorf("second page shows %d policies, want 10", n)
+	}
+	if rec := get(t, e, http.MethodGet, "/policies?region=tongliao&page=3"); rec.Code != http.StatusNotFound {
+		t.Errorf("page past the end = %d, want 404", rec.Code)
+	}
+}

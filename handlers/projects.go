@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 
@@ -14,8 +13,6 @@ import (
 	"investportal/views"
 	"investportal/views/i18n"
 )
-
-const projectsPerPage = 20
 
 var projectSorts = []string{models.ProjectSortNewest, models.ProjectSortAmount, models.ProjectSortName}
 
@@ -40,7 +37,7 @@ func (h *Handler) ListProjects(c echo.Context) error {
 		Stage:    r.oneOf("stage", models.ProjectStages),
 		Sort:     r.oneOf("sort", projectSorts),
 	}
-	f := models.ProjectFilter{Category: q.Category, Stage: q.Stage, Sort: q.Sort, Limit: projectsPerPage}
+	f := models.ProjectFilter{Category: q.Category, Stage: q.Stage, Sort: q.Sort, Limit: listPageSize}
 	// Up to 10^10 万元 (10^14 yuan) fits BIGINT with room to spare.
 	if n, ok := r.int("min", 0, 1e10); ok {
 		yuan := n * 10_000
@@ -60,7 +57,7 @@ func (h *Handler) ListProjects(c echo.Context) error {
 	if n, ok := r.int("page", 1, 100_000); ok {
 		page, q.Page = n, strconv.FormatInt(n, 10)
 	}
-	f.Offset = int(page-1) * projectsPerPage
+	f.Offset = int(page-1) * listPageSize
 	if err := h.resolveProjectFilter(cx, r, q, &f); err != nil {
 		return err
 	}
@@ -72,9 +69,9 @@ func (h *Handler) ListProjects(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pages := max(1, int((result.Totals.Count+projectsPerPage-1)/projectsPerPage))
-	if int(page) > pages {
-		return echo.ErrNotFound // a page past the end, e.g. after the filter narrowed
+	pager, err := newPager(c, "/projects", page, result.Totals.Count)
+	if err != nil {
+		return err
 	}
 	form, err := h.projectFilterForm(cx, q)
 	if err != nil {
@@ -89,13 +86,7 @@ func (h *Handler) ListProjects(c echo.Context) error {
 		Count: i18n.T(cx, "projects.count", map[string]any{
 			"Count": result.Totals.Count, "Contracted": views.Yuan(cx, result.Totals.ContractedYuan),
 		}),
-		Pager: views.Pager{Page: int(page), Pages: pages},
-	}
-	if page > 1 {
-		v.Pager.PrevPath = pagePath(c.QueryParams(), page-1)
-	}
-	if int(page) < pages {
-		v.Pager.NextPath = pagePath(c.QueryParams(), page+1)
+		Pager: pager,
 	}
 	for _, pr := range result.Projects {
 		v.Projects = append(v.Projects, projectRow(cx, pr))
@@ -142,23 +133,6 @@ func (h *Handler) resolveProjectFilter(cx context.Context, r *queryReader, q pro
 		}
 	}
 	return nil
-}
-
-// pagePath is the project list's path with the same filters on another page.
-func pagePath(query url.Values, page int64) string {
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = slices.Clone(v)
-	}
-	if page == 1 {
-		q.Del("page")
-	} else {
-		q.Set("page", strconv.FormatInt(page, 10))
-	}
-	if len(q) == 0 {
-		return "/projects"
-	}
-	return "/projects?" + q.Encode()
 }
 
 func (h *Handler) projectFilterForm(cx context.Context, q projectQuery) (views.FilterForm, error) {

@@ -34,6 +34,8 @@ type PolicyFilter struct {
 	Query     string // text in the title, summary or body
 	Sort      string
 	Today     time.Time
+	Limit     int
+	Offset    int
 }
 
 // PolicyListItem is a policy with what a list shows of its benefits.
@@ -51,13 +53,36 @@ func likePattern(q string) string {
 	return "%" + r.Replace(q) + "%"
 }
 
-// SearchPolicies lists the public policies a filter selects.
-func SearchPolicies(ctx context.Context, db *gorm.DB, f PolicyFilter) ([]PolicyListItem, error) {
-	q := db.WithContext(ctx).Table("policies").Scopes(Public("policies")).Where("policies.deleted_at IS NULL").
+// SearchPolicies returns one page of the public policies a filter selects
+// and how many it selects in all.
+func SearchPolicies(ctx context.Context, db *gorm.DB, f PolicyFilter) ([]PolicyListItem, int64, error) {
+	var total int64
+	if err := f.apply(db.WithContext(ctx).Table("policies")).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	q := f.apply(db.WithContext(ctx).Table("policies")).
 		Select(`policies.*, regions.name AS region_name, regions.name_en AS region_name_en,
 			(SELECT count(*) FROM benefit_items b WHERE b.policy_id = policies.id) AS benefit_count,
 			(SELECT max(amount_yuan) FROM benefit_items b WHERE b.policy_id = policies.id) AS max_amount_yuan`).
 		Joins("JOIN regions ON regions.id = policies.region_id")
+	switch f.Sort {
+	case PolicySortTitle:
+		q = q.Order("policies.title, policies.id")
+	case PolicySortAward:
+		q = q.Order("max_amount_yuan DESC NULLS LAST, policies.id DESC")
+	default:
+		q = q.Order("policies.issued_on DESC NULLS LAST, policies.id DESC")
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit).Offset(f.Offset)
+	}
+	var items []PolicyListItem
+	err := q.Find(&items).Error
+	return items, total, err
+}
+
+func (f PolicyFilter) apply(q *gorm.DB) *gorm.DB {
+	q = q.Scopes(Public("policies")).Where("policies.deleted_at IS NULL")
 	if len(f.RegionIDs) > 0 {
 		q = q.Where("policies.region_id IN ?", f.RegionIDs)
 	}
@@ -77,17 +102,7 @@ func SearchPolicies(ctx context.Context, db *gorm.DB, f PolicyFilter) ([]PolicyL
 		p := likePattern(f.Query)
 		q = q.Where("policies.title ILIKE ? OR policies.title_en ILIKE ? OR policies.summary ILIKE ? OR policies.body ILIKE ? OR policies.issuing_body ILIKE ?", p, p, p, p, p)
 	}
-	switch f.Sort {
-	case PolicySortTitle:
-		q = q.Order("policies.title, policies.id")
-	case PolicySortAward:
-		q = q.Order("max_amount_yuan DESC NULLS LAST, policies.id DESC")
-	default:
-		q = q.Order("policies.issued_on DESC NULLS LAST, policies.id DESC")
-	}
-	var items []PolicyListItem
-	err := q.Find(&items).Error
-	return items, err
+	return q
 }
 
 // PolicyDetail is everything a policy's page shows.
