@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"investportal/models"
 	"investportal/views/i18n"
 )
 
@@ -109,4 +111,21 @@ func (r *queryReader) err() error {
 		return nil
 	}
 	return badRequest(strings.Join(r.problems, " "))
+}
+
+// resolveSlug looks up a slug filter with find, recording a slug that names
+// nothing as the visitor's mistake; ok reports that something was found.
+func resolveSlug[T any](r *queryReader, name, slug string, find func(string) (T, error)) (found T, ok bool, err error) {
+	if slug == "" {
+		return found, false, nil
+	}
+	found, err = find(slug)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		r.unknown(name, slug)
+		return found, false, nil
+	case err != nil:
+		return found, false, err
+	}
+	return found, true, nil
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -39,29 +38,25 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 	}
 	filter := models.PolicyFilter{Benefit: q.Benefit, Validity: q.Validity, Query: q.Query, Sort: q.Sort, Today: time.Now(),
 		Limit: listPageSize, Offset: int(page-1) * listPageSize}
-	if q.Region != "" {
-		region, err := models.PublicRegionBySlug(cx, h.db, q.Region)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			r.unknown("region", q.Region)
-		case err != nil:
+	region, ok, err := resolveSlug(r, "region", q.Region, func(slug string) (models.Region, error) {
+		return models.PublicRegionBySlug(cx, h.db, slug)
+	})
+	if err != nil {
+		return err
+	}
+	if ok {
+		if filter.RegionIDs, err = models.RegionIDsAbove(cx, h.db, region.ID); err != nil {
 			return err
-		default:
-			if filter.RegionIDs, err = models.RegionIDsAbove(cx, h.db, region.ID); err != nil {
-				return err
-			}
 		}
 	}
-	if q.Chain != "" {
-		chain, err := models.PublicChainBySlug(cx, h.db, q.Chain)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			r.unknown("chain", q.Chain)
-		case err != nil:
-			return err
-		default:
-			filter.ChainID = chain.ID
-		}
+	chain, ok, err := resolveSlug(r, "chain", q.Chain, func(slug string) (models.IndustryChain, error) {
+		return models.PublicChainBySlug(cx, h.db, slug)
+	})
+	if err != nil {
+		return err
+	}
+	if ok {
+		filter.ChainID = chain.ID
 	}
 	if err := r.err(); err != nil {
 		return err

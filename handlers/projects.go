@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -97,42 +96,33 @@ func (h *Handler) ListProjects(c echo.Context) error {
 // resolveProjectFilter turns the slugs of a project query into ids,
 // recording the ones that name nothing.
 func (h *Handler) resolveProjectFilter(cx context.Context, r *queryReader, q projectQuery, f *models.ProjectFilter) error {
-	if q.Region != "" {
-		region, err := models.PublicRegionBySlug(cx, h.db, q.Region)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			r.unknown("region", q.Region)
-		case err != nil:
+	region, ok, err := resolveSlug(r, "region", q.Region, func(slug string) (models.Region, error) {
+		return models.PublicRegionBySlug(cx, h.db, slug)
+	})
+	if err != nil {
+		return err
+	}
+	if ok {
+		if f.RegionIDs, err = models.RegionIDsBelow(cx, h.db, region.ID); err != nil {
 			return err
-		default:
-			if f.RegionIDs, err = models.RegionIDsBelow(cx, h.db, region.ID); err != nil {
-				return err
-			}
 		}
 	}
-	if q.Chain != "" {
-		chain, err := models.PublicChainBySlug(cx, h.db, q.Chain)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			r.unknown("chain", q.Chain)
-		case err != nil:
-			return err
-		default:
-			f.ChainID = chain.ID
-		}
+	chain, ok, err := resolveSlug(r, "chain", q.Chain, func(slug string) (models.IndustryChain, error) {
+		return models.PublicChainBySlug(cx, h.db, slug)
+	})
+	if err != nil {
+		return err
 	}
-	if q.Event != "" {
-		event, err := models.PublicEventBySlug(cx, h.db, q.Event)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			r.unknown("event", q.Event)
-		case err != nil:
-			return err
-		default:
-			f.EventID = event.ID
-		}
+	if ok {
+		f.ChainID = chain.ID
 	}
-	return nil
+	event, ok, err := resolveSlug(r, "event", q.Event, func(slug string) (models.SigningEvent, error) {
+		return models.PublicEventBySlug(cx, h.db, slug)
+	})
+	if ok {
+		f.EventID = event.ID
+	}
+	return err
 }
 
 func (h *Handler) projectFilterForm(cx context.Context, q projectQuery) (views.FilterForm, error) {

@@ -115,15 +115,8 @@ func (h *Handler) regionView(c echo.Context, p models.RegionProfile) views.Regio
 		s, _ := i18n.Content(cx, park.Summary, park.SummaryEn)
 		v.Parks = append(v.Parks, views.LinkItem{Path: "/parks/" + park.Slug, Name: n, Meta: i18n.T(cx, "park.kind."+park.Kind), Text: s})
 	}
-	for _, chain := range p.Chains {
-		n, _ := i18n.Content(cx, chain.Name, chain.NameEn)
-		s, _ := i18n.Content(cx, chain.Summary, chain.SummaryEn)
-		v.Chains = append(v.Chains, views.LinkItem{Path: "/chains/" + chain.Slug, Name: n, Text: s})
-	}
-	for _, pol := range p.Policies {
-		n, _ := i18n.Content(cx, pol.Title, pol.TitleEn)
-		v.Policies = append(v.Policies, views.LinkItem{Path: "/policies/" + pol.Slug, Name: n, Meta: i18n.Chinese(cx, pol.IssuingBody)})
-	}
+	v.Chains = chainLinks(cx, p.Chains)
+	v.Policies = policyLinks(cx, p.Policies)
 	for _, pr := range p.Projects {
 		v.Projects = append(v.Projects, projectRow(cx, pr))
 	}
