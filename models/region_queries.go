@@ -140,3 +140,27 @@ func LoadRegionProfile(ctx context.Context, db *gorm.DB, slug string) (RegionPro
 	}
 	return p, err
 }
+
+// RegionIDsAbove returns a region's id and the ids of every region above it:
+// the regions whose policies apply there.
+func RegionIDsAbove(ctx context.Context, db *gorm.DB, regionID int64) ([]int64, error) {
+	var ids []int64
+	err := db.WithContext(ctx).Raw(`
+		WITH RECURSIVE up AS (
+			SELECT id, parent_id FROM regions WHERE id = ?
+			UNION ALL
+			SELECT r.id, r.parent_id FROM regions r JOIN up ON r.id = up.parent_id
+		)
+		SELECT id FROM up`, regionID).Scan(&ids).Error
+	return ids, err
+}
+
+// PublicRegionBySlug finds a published region.
+func PublicRegionBySlug(ctx context.Context, db *gorm.DB, slug string) (Region, error) {
+	var r Region
+	err := db.WithContext(ctx).Scopes(Public("regions")).Where("slug = ?", slug).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
