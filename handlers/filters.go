@@ -129,3 +129,28 @@ func resolveSlug[T any](r *queryReader, name, slug string, find func(string) (T,
 	}
 	return found, true, nil
 }
+
+// page reads the list page number, 1 when absent.
+func (r *queryReader) page() int64 {
+	if n, ok := r.int("page", 1, 100_000); ok {
+		return n
+	}
+	return 1
+}
+
+// regionFilter resolves the region filter; ok is false when it is absent or
+// names no published region (which is recorded as a problem).
+func (h *Handler) regionFilter(cx context.Context, r *queryReader, slug string) (region models.Region, ok bool, err error) {
+	return resolveSlug(r, "region", slug, func(slug string) (models.Region, error) {
+		return models.PublicRegionBySlug(cx, h.db, slug)
+	})
+}
+
+// chainFilter resolves the industry-chain filter to an id, 0 when absent
+// or unknown (which is recorded as a problem).
+func (h *Handler) chainFilter(cx context.Context, r *queryReader, slug string) (int64, error) {
+	chain, _, err := resolveSlug(r, "chain", slug, func(slug string) (models.IndustryChain, error) {
+		return models.PublicChainBySlug(cx, h.db, slug)
+	})
+	return chain.ID, err
+}

@@ -32,15 +32,10 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 		Query:    r.text("q", 100),
 		Sort:     r.oneOf("sort", policySorts),
 	}
-	page := int64(1)
-	if n, ok := r.int("page", 1, 100_000); ok {
-		page = n
-	}
+	page := r.page()
 	filter := models.PolicyFilter{Benefit: q.Benefit, Validity: q.Validity, Query: q.Query, Sort: q.Sort, Today: time.Now(),
 		Limit: listPageSize, Offset: int(page-1) * listPageSize}
-	region, ok, err := resolveSlug(r, "region", q.Region, func(slug string) (models.Region, error) {
-		return models.PublicRegionBySlug(cx, h.db, slug)
-	})
+	region, ok, err := h.regionFilter(cx, r, q.Region)
 	if err != nil {
 		return err
 	}
@@ -49,14 +44,8 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 			return err
 		}
 	}
-	chain, ok, err := resolveSlug(r, "chain", q.Chain, func(slug string) (models.IndustryChain, error) {
-		return models.PublicChainBySlug(cx, h.db, slug)
-	})
-	if err != nil {
+	if filter.ChainID, err = h.chainFilter(cx, r, q.Chain); err != nil {
 		return err
-	}
-	if ok {
-		filter.ChainID = chain.ID
 	}
 	if err := r.err(); err != nil {
 		return err

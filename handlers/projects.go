@@ -19,7 +19,7 @@ var projectSorts = []string{models.ProjectSortNewest, models.ProjectSortAmount, 
 // are in 万元, as investors and staff speak of them.
 type projectQuery struct {
 	Region, Chain, Event, Category, Stage, Sort string
-	MinWan, MaxWan, Year, Page                  string
+	MinWan, MaxWan, Year                        string
 }
 
 // ListProjects shows one page of the projects a filter selects, with the
@@ -52,10 +52,7 @@ func (h *Handler) ListProjects(c echo.Context) error {
 	if n, ok := r.int("year", 1949, 2100); ok {
 		f.SignedYear, q.Year = int(n), strconv.FormatInt(n, 10)
 	}
-	page := int64(1)
-	if n, ok := r.int("page", 1, 100_000); ok {
-		page, q.Page = n, strconv.FormatInt(n, 10)
-	}
+	page := r.page()
 	f.Offset = int(page-1) * listPageSize
 	if err := h.resolveProjectFilter(cx, r, q, &f); err != nil {
 		return err
@@ -96,9 +93,7 @@ func (h *Handler) ListProjects(c echo.Context) error {
 // resolveProjectFilter turns the slugs of a project query into ids,
 // recording the ones that name nothing.
 func (h *Handler) resolveProjectFilter(cx context.Context, r *queryReader, q projectQuery, f *models.ProjectFilter) error {
-	region, ok, err := resolveSlug(r, "region", q.Region, func(slug string) (models.Region, error) {
-		return models.PublicRegionBySlug(cx, h.db, slug)
-	})
+	region, ok, err := h.regionFilter(cx, r, q.Region)
 	if err != nil {
 		return err
 	}
@@ -107,14 +102,8 @@ func (h *Handler) resolveProjectFilter(cx context.Context, r *queryReader, q pro
 			return err
 		}
 	}
-	chain, ok, err := resolveSlug(r, "chain", q.Chain, func(slug string) (models.IndustryChain, error) {
-		return models.PublicChainBySlug(cx, h.db, slug)
-	})
-	if err != nil {
+	if f.ChainID, err = h.chainFilter(cx, r, q.Chain); err != nil {
 		return err
-	}
-	if ok {
-		f.ChainID = chain.ID
 	}
 	event, ok, err := resolveSlug(r, "event", q.Event, func(slug string) (models.SigningEvent, error) {
 		return models.PublicEventBySlug(cx, h.db, slug)

@@ -134,7 +134,7 @@ func LoadPolicy(ctx context.Context, db *gorm.DB, slug string) (PolicyDetail, er
 	if d.SourceArticle, err = sourceArticle(ctx, db, d.Policy.SourceArticleID); err != nil {
 		return d, err
 	}
-	below, err := publicRegionIDsBelow(ctx, db, d.Region.ID)
+	below, err := RegionIDsBelow(ctx, db, d.Region.ID)
 	if err != nil {
 		return d, err
 	}

@@ -95,12 +95,6 @@ func SearchProjects(ctx context.Context, db *gorm.DB, f ProjectFilter) (ProjectP
 	return page, err
 }
 
-// RegionIDsBelow returns a published region's id and those of every
-// published region below it.
-func RegionIDsBelow(ctx context.Context, db *gorm.DB, regionID int64) ([]int64, error) {
-	return publicRegionIDsBelow(ctx, db, regionID)
-}
-
 // PublicEventBySlug finds a published signing event.
 func PublicEventBySlug(ctx context.Context, db *gorm.DB, slug string) (SigningEvent, error) {
 	var e SigningEvent

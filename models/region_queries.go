@@ -45,9 +45,9 @@ func PublicRegions(ctx context.Context, db *gorm.DB) ([]Region, error) {
 	return regions, err
 }
 
-// publicRegionIDsBelow returns the ids of a region and every published
-// region below it.
-func publicRegionIDsBelow(ctx context.Context, db *gorm.DB, id int64) ([]int64, error) {
+// RegionIDsBelow returns the ids of a region and every published region
+// below it: the regions whose projects count towards it.
+func RegionIDsBelow(ctx context.Context, db *gorm.DB, id int64) ([]int64, error) {
 	var ids []int64
 	err := db.WithContext(ctx).Raw(`
 		WITH RECURSIVE below AS (
@@ -94,7 +94,7 @@ func LoadRegionProfile(ctx context.Context, db *gorm.DB, slug string) (RegionPro
 	if p.Ancestors, err = regionAncestors(ctx, db, id); err != nil {
 		return p, err
 	}
-	below, err := publicRegionIDsBelow(ctx, db, id)
+	below, err := RegionIDsBelow(ctx, db, id)
 	if err != nil {
 		return p, err
 	}
