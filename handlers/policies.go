@@ -33,8 +33,11 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 		Sort:     r.oneOf("sort", policySorts),
 	}
 	page := r.page()
-	filter := models.PolicyFilter{Benefit: q.Benefit, Validity: q.Validity, Query: q.Query, Sort: q.Sort, Today: time.Now(),
+	filter := models.PolicyFilter{Benefit: q.Benefit, Validity: q.Validity, Sort: q.Sort, Today: time.Now(),
 		Limit: listPageSize, Offset: int(page-1) * listPageSize}
+	if q.Query != "" {
+		filter.Text = i18n.ScriptForms(q.Query) // 補貼 finds 补贴
+	}
 	region, ok, err := h.regionFilter(cx, r, q.Region)
 	if err != nil {
 		return err

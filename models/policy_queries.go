@@ -29,9 +29,9 @@ const (
 type PolicyFilter struct {
 	RegionIDs []int64 // policies issued for any of these regions
 	ChainID   int64
-	Benefit   string // a benefit kind the policy must offer
-	Validity  string // PolicyInForce or PolicyExpired
-	Query     string // text in the title, summary or body
+	Benefit   string   // a benefit kind the policy must offer
+	Validity  string   // PolicyInForce or PolicyExpired
+	Text      []string // spellings of a text (Simplified, Traditional) in the title, summary or body
 	Sort      string
 	Today     time.Time
 	Limit     int
@@ -98,9 +98,9 @@ func (f PolicyFilter) apply(q *gorm.DB) *gorm.DB {
 	case PolicyExpired:
 		q = q.Where("policies.expires_on < ?", f.Today)
 	}
-	if f.Query != "" {
-		p := likePattern(f.Query)
-		q = q.Where("policies.title ILIKE ? OR policies.title_en ILIKE ? OR policies.summary ILIKE ? OR policies.body ILIKE ? OR policies.issuing_body ILIKE ?", p, p, p, p, p)
+	if len(f.Text) > 0 {
+		condition, args := textMatch("policies", policySearchColumns, f.Text)
+		q = q.Where(condition, args...)
 	}
 	return q
 }

@@ -26,7 +26,8 @@ type SearchGroup struct {
 
 // searchTargets says where each content type keeps its text. The body
 // columns let a two-character query such as 物流 find a policy that only
-// mentions it in its text.
+// mentions it in its text. Each column list is also what the table's
+// search_documents trigger indexes (migration 00003): change both together.
 var searchTargets = []struct {
 	kind, table, title, titleEn, summary string
 	columns                              []string
@@ -34,10 +35,36 @@ var searchTargets = []struct {
 	{"region", "regions", "name", "name_en", "summary", []string{"name", "name_en", "summary", "description", "business_environment"}},
 	{"park", "parks", "name", "name_en", "summary", []string{"name", "name_en", "summary", "focus_industries", "description"}},
 	{"chain", "industry_chains", "name", "name_en", "summary", []string{"name", "name_en", "summary", "description"}},
-	{"policy", "policies", "title", "title_en", "summary", []string{"title", "title_en", "summary", "body", "issuing_body"}},
+	{"policy", "policies", "title", "title_en", "summary", policySearchColumns},
 	{"project", "projects", "name", "name_en", "summary", []string{"name", "name_en", "investor", "summary", "description"}},
 	{"event", "signing_events", "name", "name_en", "summary", []string{"name", "name_en", "summary", "place"}},
 	{"news", "news_articles", "title", "title_en", "summary", []string{"title", "title_en", "summary", "body"}},
+}
+
+// policySearchColumns is shared by search and the policy list's text filter.
+var policySearchColumns = []string{"title", "title_en", "summary", "body", "issuing_body"}
+
+// textMatch is the condition "one of the columns contains one of the
+// forms": the search documents' gram index (migration 00003) narrows the
+// records, ILIKE keeps the exact matches.
+func textMatch(table string, columns, forms []string) (string, []any) {
+	grams := make([]string, len(forms))
+	var likes []string
+	args := []any{table}
+	for i, form := range forms {
+		grams[i] = "grams @> search_query_grams(?)"
+		args = append(args, form)
+	}
+	for _, form := range forms {
+		for _, col := range columns {
+			likes = append(likes, table+"."+col+" ILIKE ?")
+			args = append(args, likePattern(form))
+		}
+	}
+	// = ANY(ARRAY(…)) rather than IN (…): the planner guesses ILIKE to be
+	// very selective and would otherwise scan the table to test it first.
+	return table + ".id = ANY(ARRAY(SELECT record_id FROM search_documents WHERE table_name = ? AND (" +
+		strings.Join(grams, " OR ") + "))) AND (" + strings.Join(likes, " OR ") + ")", args
 }
 
 // SearchKinds lists the content types in the order results show them.
@@ -56,18 +83,11 @@ func Search(ctx context.Context, db *gorm.DB, forms []string, perGroup int) ([]S
 	db = db.WithContext(ctx)
 	var groups []SearchGroup
 	for _, target := range searchTargets {
-		var conditions []string
-		var args []any
-		for _, form := range forms {
-			for _, col := range target.columns {
-				conditions = append(conditions, target.table+"."+col+" ILIKE ?")
-				args = append(args, likePattern(form))
-			}
-		}
+		condition, args := textMatch(target.table, target.columns, forms)
 		match := func() *gorm.DB {
 			return db.Table(target.table).Scopes(Public(target.table)).
 				Where(target.table+".deleted_at IS NULL").
-				Where("("+strings.Join(conditions, " OR ")+")", args...)
+				Where(condition, args...)
 		}
 		g := SearchGroup{Kind: target.kind}
 		if err := match().Count(&g.Total).Error; err != nil {
