@@ -81,6 +81,7 @@ func (h *Handler) ShowChain(c echo.Context) error {
 	for _, ct := range d.Contacts {
 		v.Contacts = append(v.Contacts, contactCard(cx, ct))
 	}
+	v.InquiryPath = inquiryFormPath("chain", d.Chain.Slug)
 	v.Source, v.SourcePath = sourceLine(cx, d.SourceArticle)
 	return render(c, http.StatusOK, views.ChainShow(v))
 }

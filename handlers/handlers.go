@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -17,20 +18,32 @@ import (
 type Deps struct {
 	DB      *gorm.DB
 	Log     *slog.Logger
-	BaseURL *url.URL // public base URL for canonical links
+	BaseURL *url.URL // public base URL for canonical links and e-mailed links
+	// Secret keys the hashes behind status links and rate limits; at least
+	// 32 bytes, the same on every instance.
+	Secret    []byte
+	Inquiries InquirySettings
 }
 
 // Handler holds the dependencies every handler method uses.
 type Handler struct {
-	db      *gorm.DB
-	log     *slog.Logger
-	baseURL *url.URL
+	db            *gorm.DB
+	log           *slog.Logger
+	baseURL       *url.URL
+	secret        []byte
+	secureCookies bool // the portal is served over HTTPS
+	inquiries     InquirySettings
+	lastOptions   atomic.Pointer[inquiryOptionLists] // for forms re-shown while the database is down
 }
 
 // New builds the portal's router with its middleware and routes.
 func New(d Deps) *echo.Echo {
-	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL}
+	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries,
+		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https"}
 	e := echo.New()
+	// The client address is the connection's: headers such as
+	// X-Forwarded-For are anyone's to write, and rate limits rely on it.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = h.handleError

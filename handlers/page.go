@@ -12,10 +12,18 @@ import (
 
 // localized registers a read-only page under every language prefix, with
 // the language in the request's context: /regions, /zh-hant/regions,
-// /en/regions.
-func localized(e *echo.Echo, path string, handler echo.HandlerFunc) {
+// /en/regions. Middleware runs after the language is set, so its error
+// pages speak the page's language.
+func localized(e *echo.Echo, path string, handler echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
 	for _, l := range i18n.All {
-		e.Match([]string{http.MethodGet, http.MethodHead}, l.Path(path), handler, withLang(l))
+		e.Match([]string{http.MethodGet, http.MethodHead}, l.Path(path), handler, append([]echo.MiddlewareFunc{withLang(l)}, mw...)...)
+	}
+}
+
+// localizedPost registers a form's target under every language prefix.
+func localizedPost(e *echo.Echo, path string, handler echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	for _, l := range i18n.All {
+		e.POST(l.Path(path), handler, append([]echo.MiddlewareFunc{withLang(l)}, mw...)...)
 	}
 }
 

@@ -103,6 +103,7 @@ func (h *Handler) ShowPark(c echo.Context) error {
 	for _, ct := range d.Contacts {
 		v.Contacts = append(v.Contacts, contactCard(cx, ct))
 	}
+	v.InquiryPath = inquiryFormPath("park", d.Park.Slug)
 	v.Source, v.SourcePath = sourceLine(cx, d.SourceArticle)
 	return render(c, http.StatusOK, views.ParkShow(v))
 }

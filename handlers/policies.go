@@ -204,6 +204,7 @@ func (h *Handler) ShowPolicy(c echo.Context) error {
 	for _, ct := range d.Contacts {
 		v.Contacts = append(v.Contacts, contactCard(cx, ct))
 	}
+	v.InquiryPath = inquiryFormPath("policy", d.Policy.Slug)
 	if d.SourceArticle != nil {
 		v.Source = i18n.Chinese(cx, d.SourceArticle.SourceName)
 		v.SourcePath = "/news/" + d.SourceArticle.Slug

@@ -224,6 +224,7 @@ func (h *Handler) ShowProject(c echo.Context) error {
 	for _, ct := range d.Contacts {
 		v.Contacts = append(v.Contacts, contactCard(cx, ct))
 	}
+	v.InquiryPath = inquiryFormPath("project", d.Project.Slug)
 	v.Source, v.SourcePath = sourceLine(cx, d.SourceArticle)
 	return render(c, http.StatusOK, views.ProjectShow(v))
 }

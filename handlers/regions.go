@@ -123,6 +123,7 @@ func (h *Handler) regionView(c echo.Context, p models.RegionProfile) views.Regio
 	for _, ct := range p.Contacts {
 		v.Contacts = append(v.Contacts, contactCard(cx, ct))
 	}
+	v.InquiryPath = inquiryFormPath("region", p.Region.Slug)
 	return v
 }
 

@@ -45,4 +45,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	localized(e, "/news", h.ListNews)
 	localized(e, "/news/:slug", h.ShowNews)
 	localized(e, "/search", h.Search)
+	localized(e, "/privacy", h.Privacy)
+
+	// Inquiries: the forms carry a CSRF token; posts are size- and
+	// rate-limited before anything reads them.
+	csrf := h.csrfProtection()
+	posts := []echo.MiddlewareFunc{middleware.BodyLimit(inquiryBodyLimit), formAttemptLimit(), csrf}
+	localized(e, "/inquiries/new", h.NewInquiry, csrf)
+	localizedPost(e, "/inquiries", h.CreateInquiry, posts...)
+	localized(e, "/inquiries/status/:token", h.ShowInquiryStatus, csrf)
+	localizedPost(e, "/inquiries/status/:token", h.AddInquiryMessage, posts...)
 }

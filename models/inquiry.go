@@ -24,6 +24,7 @@ type Inquiry struct {
 	Stage             string `gorm:"default:new"`
 	AssigneeID        *int64
 	SubmissionKey     *string
+	ClientKey         []byte // keyed hash of the sender's address, for rate limits
 	AnonymisedAt      *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -31,6 +32,26 @@ type Inquiry struct {
 
 // TableName keeps GORM on the schema's name.
 func (Inquiry) TableName() string { return "inquiries" }
+
+// Inquiry stages, in pipeline order.
+const (
+	InquiryNew          = "new"
+	InquiryAcknowledged = "acknowledged"
+	InquiryQualified    = "qualified"
+	InquirySiteVisit    = "site_visit"
+	InquiryNegotiating  = "negotiating"
+	InquirySigned       = "signed"
+	InquiryClosed       = "closed"
+)
+
+// InquiryStages lists the stages in pipeline order.
+var InquiryStages = []string{InquiryNew, InquiryAcknowledged, InquiryQualified, InquirySiteVisit, InquiryNegotiating, InquirySigned, InquiryClosed}
+
+// Note authors.
+const (
+	AuthorStaff    = "staff"
+	AuthorInvestor = "investor"
+)
 
 // InquiryNote is a staff note or reply, or an investor's follow-up message.
 type InquiryNote struct {

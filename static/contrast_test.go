@@ -25,6 +25,10 @@ var colourPairs = []struct{ where, text, background string }{
 	{"fallback notice", "--ink", "#fff7e0"},
 	{"available site", "#0a6b2f", "--paper"},
 	{"completed stage", "#0a4d23", "#d9ece1"},
+	{"field errors", "#b42318", "--paper"},
+	{"error banner", "--ink", "#fdecea"},
+	{"success banner", "--ink", "#e6f4ea"},
+	{"button links", "#ffffff", "--brand"},
 }
 
 func TestColourPairsMeetAA(t *testing.T) {

@@ -118,6 +118,19 @@ func Date(ctx context.Context, t time.Time) string {
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
 }
 
+// chinaTime is the bureau's clock: China Standard Time, UTC+8 all year.
+var chinaTime = time.FixedZone("UTC+8", 8*60*60)
+
+// DateTime formats a moment in China Standard Time, to the minute, with
+// the zone spelled out for investors elsewhere.
+func DateTime(ctx context.Context, t time.Time) string {
+	t = t.In(chinaTime)
+	if i18n.FromContext(ctx) == i18n.En {
+		return t.Format("2 January 2006, 15:04") + " (UTC+8)"
+	}
+	return fmt.Sprintf("%d年%d月%d日 %s(北京时间)", t.Year(), int(t.Month()), t.Day(), t.Format("15:04"))
+}
+
 // DatePtr formats a date that may be unknown.
 func DatePtr(ctx context.Context, t *time.Time) string {
 	if t == nil {

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"investportal/models"
+	"investportal/models/outbox"
 )
 
 // Config is everything the portal reads from its environment, read once at
@@ -28,6 +30,10 @@ type Config struct {
 	DBWait        time.Duration
 	Pool          models.PoolConfig
 	ShutdownGrace time.Duration
+	SMTPURL       string // empty: e-mail is logged, not sent
+	MailFrom      string
+	TeamEmail     string
+	RetentionDays int
 }
 
 // configVar documents one environment variable; the README's table is
@@ -47,6 +53,10 @@ var configVars = []configVar{
 	{"PORTAL_DB_WAIT", "30s", "how long to keep retrying while PostgreSQL is still starting"},
 	{"PORTAL_DB_MAX_CONNS", "20", "largest number of open database connections"},
 	{"PORTAL_SHUTDOWN_GRACE", "15s", "how long in-flight requests may take to finish on SIGTERM"},
+	{"PORTAL_SMTP_URL", "", "mail server, smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; when unset, e-mail is logged instead of sent"},
+	{"PORTAL_MAIL_FROM", "noreply@localhost", "sender address of the portal's e-mail"},
+	{"PORTAL_INQUIRY_TEAM_EMAIL", "", "the staff team's address, told of every new inquiry and investor message; when unset, no team e-mail is written"},
+	{"PORTAL_INQUIRY_RETENTION_DAYS", "730", "days after which the personal data of closed inquiries is removed"},
 }
 
 // loadConfig reads and checks the environment, reporting every bad value at
@@ -131,6 +141,23 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	} else {
 		cfg.Pool.MaxOpenConns = n
 		cfg.Pool.MaxIdleConns = min(cfg.Pool.MaxIdleConns, n)
+	}
+
+	cfg.SMTPURL, cfg.MailFrom, cfg.TeamEmail = get("PORTAL_SMTP_URL"), get("PORTAL_MAIL_FROM"), get("PORTAL_INQUIRY_TEAM_EMAIL")
+	if cfg.SMTPURL != "" {
+		if _, err := outbox.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			bad("PORTAL_SMTP_URL", "%v", err)
+		}
+	}
+	if cfg.TeamEmail != "" {
+		if a, err := mail.ParseAddress(cfg.TeamEmail); err != nil || a.Address != cfg.TeamEmail {
+			bad("PORTAL_INQUIRY_TEAM_EMAIL", "must be one plain e-mail address")
+		}
+	}
+	if n, err := strconv.Atoi(get("PORTAL_INQUIRY_RETENTION_DAYS")); err != nil || n < 1 || n > 3650 {
+		bad("PORTAL_INQUIRY_RETENTION_DAYS", "must be a whole number of days from 1 to 3650")
+	} else {
+		cfg.RetentionDays = n
 	}
 
 	if len(problems) > 0 {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"investportal/cmd/portal/localpg"
 	"investportal/handlers"
 	"investportal/models"
+	"investportal/models/outbox"
 	"investportal/models/seed"
 )
 
@@ -127,9 +129,52 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 				return err
 			}
 		}
-		router := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL})
+		worker, err := mailWorker(cfg, db, log)
+		if err != nil {
+			return err
+		}
+		background, stopBackground := context.WithCancel(ctx)
+		var jobs sync.WaitGroup
+		jobs.Go(func() { worker.Run(background) })
+		jobs.Go(func() { anonymiseLoop(background, db, cfg.RetentionDays, log) })
+		defer func() { stopBackground(); jobs.Wait() }() // a message being sent is finished and recorded
+
+		router := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
+			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, WakeOutbox: worker.Wake}})
 		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, router), cfg.ShutdownGrace, log)
 	})
+}
+
+// mailWorker sends the outbox over SMTP, or logs it when no server is set.
+func mailWorker(cfg Config, db *gorm.DB, log *slog.Logger) (*outbox.Worker, error) {
+	if cfg.SMTPURL == "" {
+		log.Warn("no PORTAL_SMTP_URL: e-mail will be logged, not sent")
+		return outbox.NewWorker(db, outbox.LogSender{Log: log}, log), nil
+	}
+	sender, err := outbox.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom)
+	if err != nil {
+		return nil, err
+	}
+	return outbox.NewWorker(db, sender, log), nil
+}
+
+// anonymiseLoop removes the personal data of inquiries closed longer than
+// the retention period, at start and then hourly.
+func anonymiseLoop(ctx context.Context, db *gorm.DB, retentionDays int, log *slog.Logger) {
+	for {
+		n, err := models.AnonymiseClosedInquiries(ctx, db, time.Now().AddDate(0, 0, -retentionDays))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("anonymising closed inquiries failed; will try again", "err", err)
+		case n > 0:
+			log.Info("anonymised closed inquiries", "count", n, "retention_days", retentionDays)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }
 
 // serveUntilDone serves until ctx ends (SIGTERM, Ctrl-C), then stops taking

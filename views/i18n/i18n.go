@@ -56,6 +56,16 @@ func (l Lang) Name() string {
 	return map[Lang]string{Hans: "简体中文", Hant: "繁體中文", En: "English"}[l]
 }
 
+// Parse returns the language with the given tag (zh-Hans, zh-Hant, en).
+func Parse(tag string) (Lang, bool) {
+	for _, l := range All {
+		if string(l) == tag {
+			return l, true
+		}
+	}
+	return "", false
+}
+
 // IsChinese reports whether the language is one of the Chinese scripts.
 func (l Lang) IsChinese() bool { return l == Hans || l == Hant }
 

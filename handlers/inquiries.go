@@ -1,0 +1,606 @@
+package handlers
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+	"gorm.io/gorm"
+
+	"investportal/models"
+	"investportal/models/outbox"
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+// InquirySettings are the inquiry desk's rules.
+type InquirySettings struct {
+	TeamEmail     string // where new inquiries are announced
+	RetentionDays int    // personal data of closed inquiries is removed after this
+	WakeOutbox    func() // tells the mail worker there is something to send; may be nil
+}
+
+// Rate limits on stored inquiries, counted in the database so that every
+// portal instance sees the same numbers.
+const (
+	inquiryWindow       = time.Hour
+	inquiriesPerClient  = 5
+	inquiriesPerEmail   = 3
+	inquiryBodyLimit    = "64K"
+	formAttemptsPerMin  = 20 // posts of any kind per address, valid or not, kept in memory
+	statusTokenBytes    = 32
+	submissionKeyLength = 22
+)
+
+// inquiryFormPath is the inquiry form pre-filled with a page's subject.
+func inquiryFormPath(kind, slug string) string { return "/inquiries/new?" + kind + "=" + slug }
+
+// csrfProtection guards every state-changing form: a token in a cookie
+// that the form must repeat, or a browser's Sec-Fetch-Site saying the
+// request came from this site.
+func (h *Handler) csrfProtection() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		CookieName:     "_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   h.secureCookies,
+		CookieSameSite: http.SameSiteLaxMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			h.log.Warn("form refused: CSRF check failed", "request_id", requestID(c), "err", err)
+			return &userError{status: http.StatusForbidden, message: i18n.T(ctx(c), "inquiry.csrf")}
+		},
+	})
+}
+
+// formAttemptLimit caps how often one address may post forms at all, so
+// that nobody can hammer validation or the database; stored inquiries have
+// their own, stricter limits.
+func formAttemptLimit() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(formAttemptsPerMin / 60.0), Burst: formAttemptsPerMin, ExpiresIn: 10 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", "60")
+			return &userError{status: http.StatusTooManyRequests, message: i18n.T(ctx(c), "error.429.text")}
+		},
+	})
+}
+
+func csrfToken(c echo.Context) string {
+	token, _ := c.Get("csrf").(string)
+	return token
+}
+
+// privatePage keeps a page holding personal data out of caches, referrers
+// and search engines.
+func privatePage(c echo.Context) {
+	hd := c.Response().Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Robots-Tag", "noindex")
+}
+
+// NewInquiry shows the inquiry form, pre-filled with the region, industry,
+// park, policy or project the visitor came from.
+func (h *Handler) NewInquiry(c echo.Context) error {
+	cx := ctx(c)
+	r := newQueryReader(c)
+	form := inquiryForm{Language: string(i18n.FromContext(cx)), SubmissionKey: newSubmissionKey()}
+	for _, kind := range models.InquirySubjectKinds {
+		slug := r.slug(kind)
+		subject, ok, err := resolveSlug(r, kind, slug, func(slug string) (models.InquirySubject, error) {
+			return models.PublicInquirySubject(cx, h.db, kind, slug)
+		})
+		if err != nil {
+			return err
+		}
+		if ok {
+			form.set(kind, subject.Slug)
+			form.setIfEmpty("region", subject.RegionSlug)
+			form.setIfEmpty("chain", subject.ChainSlug)
+		}
+	}
+	if err := r.err(); err != nil {
+		return err
+	}
+	privatePage(c)
+	return h.renderInquiryForm(c, http.StatusOK, form, nil, "")
+}
+
+func (f *inquiryForm) set(kind, slug string) {
+	switch kind {
+	case "region":
+		f.Region = slug
+	case "chain":
+		f.Chain = slug
+	case "park":
+		f.Park = slug
+	case "policy":
+		f.Policy = slug
+	case "project":
+		f.Project = slug
+	}
+}
+
+func (f *inquiryForm) setIfEmpty(kind, slug string) {
+	if (kind == "region" && f.Region == "") || (kind == "chain" && f.Chain == "") {
+		f.set(kind, slug)
+	}
+}
+
+func (f inquiryForm) slugOf(kind string) string {
+	return map[string]string{"region": f.Region, "chain": f.Chain, "park": f.Park, "policy": f.Policy, "project": f.Project}[kind]
+}
+
+// CreateInquiry receives the form. It stores the inquiry and its e-mails in
+// one transaction and redirects to the private status page (Post/Redirect/
+// Get); anything else re-shows the form with everything typed and says
+// why, and nothing is stored.
+func (h *Handler) CreateInquiry(c echo.Context) error {
+	cx := ctx(c)
+	params, err := c.FormParams()
+	if err != nil {
+		return badRequest(i18n.T(cx, "error.400.text"))
+	}
+	form := readInquiryForm(params)
+	privatePage(c)
+	if form.Honeypot != "" {
+		h.log.Warn("inquiry refused: honeypot filled", "request_id", requestID(c))
+		return badRequest(i18n.T(cx, "inquiry.spam"))
+	}
+	input, errs := form.validate()
+
+	// The form's subjects must still be published; the database answers.
+	subjects := map[string]models.InquirySubject{}
+	for _, kind := range models.InquirySubjectKinds {
+		slug := form.slugOf(kind)
+		if slug == "" || errs[kind].ID != "" {
+			continue
+		}
+		subject, err := models.PublicInquirySubject(cx, h.db, kind, slug)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			field := kind
+			if kind == "park" || kind == "policy" || kind == "project" {
+				field = "form" // hidden fields: say so above the form
+			}
+			if errs == nil {
+				errs = fieldErrors{}
+			}
+			errs[field] = fieldError{ID: map[bool]string{true: "inquiry.unknown_subject", false: "inquiry.err.choice"}[field == "form"]}
+		case err != nil:
+			return h.inquiryNotReceived(c, form, err)
+		default:
+			subjects[kind] = subject
+		}
+	}
+	if len(errs) > 0 {
+		if errs["form"].ID == "inquiry.err.expired" {
+			form.SubmissionKey = newSubmissionKey()
+		}
+		return h.renderInquiryForm(c, http.StatusUnprocessableEntity, form, errs, "")
+	}
+
+	clientKey := h.keyedHash("client", c.RealIP())
+	recent, err := models.CountRecentInquiries(cx, h.db, clientKey, input.Email, time.Now().Add(-inquiryWindow))
+	if err != nil {
+		return h.inquiryNotReceived(c, form, err)
+	}
+	if wait, limited := rateLimited(recent); limited {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(time.Until(wait).Seconds())+1))
+		banner := i18n.T(cx, "inquiry.rate_limited", map[string]any{"Time": views.DateTime(cx, wait)})
+		return h.renderInquiryForm(c, http.StatusTooManyRequests, form, nil, banner)
+	}
+
+	token := h.statusToken(form.SubmissionKey)
+	lang, _ := i18n.Parse(input.Language)
+	record := models.Inquiry{
+		StatusTokenHash: tokenHash(token), Name: input.Name, Company: input.Company, Origin: input.Origin,
+		Email: input.Email, Phone: input.PhoneE164, PlannedAmountYuan: input.AmountYuan,
+		Message: input.Message, Language: string(lang), ConsentAt: time.Now(),
+		SubmissionKey: &form.SubmissionKey, ClientKey: clientKey,
+	}
+	for kind, s := range subjects {
+		id := s.ID
+		switch kind {
+		case "region":
+			record.RegionID = &id
+		case "chain":
+			record.ChainID = &id
+		case "park":
+			record.ParkID = &id
+		case "policy":
+			record.PolicyID = &id
+		case "project":
+			record.ProjectID = &id
+		}
+	}
+	stored, created, err := models.CreateInquiry(cx, h.db, record, func(tx *gorm.DB, in models.Inquiry) error {
+		return outbox.Enqueue(tx, h.mailDomain(), h.newInquiryMail(in, token, subjects)...)
+	})
+	if err != nil {
+		return h.inquiryNotReceived(c, form, err)
+	}
+	if created {
+		h.log.Info("inquiry received", "request_id", requestID(c), "reference", stored.Reference)
+		if h.inquiries.WakeOutbox != nil {
+			h.inquiries.WakeOutbox()
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, i18n.FromContext(cx).Path("/inquiries/status/"+token)+"?received=1")
+}
+
+// rateLimited reports whether another inquiry must wait, and until when.
+func rateLimited(r models.RecentInquiries) (time.Time, bool) {
+	var wait time.Time
+	if r.FromClient >= inquiriesPerClient {
+		wait = r.OldestClient.Add(inquiryWindow)
+	}
+	if r.FromEmail >= inquiriesPerEmail {
+		if w := r.OldestEmail.Add(inquiryWindow); w.After(wait) {
+			wait = w
+		}
+	}
+	return wait, !wait.IsZero()
+}
+
+// inquiryNotReceived answers a database failure while receiving: a 503
+// that re-shows the form and says plainly that nothing was received.
+func (h *Handler) inquiryNotReceived(c echo.Context, form inquiryForm, err error) error {
+	if !models.Unavailable(err) {
+		return err
+	}
+	h.log.Error("inquiry not received: database unavailable", "request_id", requestID(c), "err", err)
+	c.Response().Header().Set("Retry-After", "60")
+	return h.renderInquiryForm(c, http.StatusServiceUnavailable, form, nil, i18n.T(ctx(c), "inquiry.not_received"))
+}
+
+// renderInquiryForm shows the form with the values as typed.
+func (h *Handler) renderInquiryForm(c echo.Context, status int, f inquiryForm, errs fieldErrors, banner string) error {
+	cx := ctx(c)
+	page := h.page(c, "inquiry", i18n.T(cx, "inquiry.title"), i18n.T(cx, "inquiry.lead"))
+	page.NoIndex = status != http.StatusOK
+	v := views.InquiryFormView{
+		Page: page, Banner: banner, CSRFToken: csrfToken(c), Errors: map[string]string{},
+		Values: views.InquiryValues{
+			Name: f.Name, Company: f.Company, Origin: f.Origin, Email: f.Email, Phone: f.Phone,
+			Amount: f.Amount, Message: f.Message, Park: f.Park, Policy: f.Policy, Project: f.Project,
+			Consent: f.Consent, SubmissionKey: f.SubmissionKey,
+		},
+		UnitOptions: []views.Option{
+			{Value: "wan", Label: i18n.T(cx, "inquiry.unit.wan"), Selected: f.Unit == "wan" || f.Unit == ""},
+			{Value: "yi", Label: i18n.T(cx, "inquiry.unit.yi"), Selected: f.Unit == "yi"},
+		},
+	}
+	for _, l := range i18n.All {
+		v.LangOptions = append(v.LangOptions, views.Option{Value: string(l), Label: l.Name(), Selected: string(l) == f.Language})
+	}
+	for field, e := range errs {
+		v.Errors[field] = i18n.T(cx, e.ID, e.Data)
+	}
+	if len(errs) > 0 {
+		v.ErrorSummary = i18n.T(cx, "inquiry.errors", map[string]any{"N": len(errs)})
+	}
+	var err error
+	if v.RegionOptions, v.ChainOptions, err = h.inquiryOptions(cx, f); err != nil {
+		return err
+	}
+	for _, kind := range []string{"park", "policy", "project"} {
+		slug := f.slugOf(kind)
+		if slug == "" || errs[kind].ID != "" {
+			continue
+		}
+		if s, err := models.PublicInquirySubject(cx, h.db, kind, slug); err == nil {
+			name, _ := i18n.Content(cx, s.Name, s.NameEn)
+			v.About = append(v.About, views.LinkItem{Path: kindPaths[kind] + s.Slug, Name: name, Meta: i18n.T(cx, "kind."+kind)})
+		}
+	}
+	return render(c, status, views.InquiryForm(v))
+}
+
+// inquiryOptions are the region and industry lists. When the database is
+// down they fall back to the last lists read, so a 503 form still shows
+// what was chosen.
+func (h *Handler) inquiryOptions(cx context.Context, f inquiryForm) (regions, chains []views.Option, err error) {
+	regions, errR := h.regionOptions(cx, f.Region)
+	chains, errC := h.chainOptions(cx, f.Chain)
+	if errR == nil && errC == nil {
+		h.lastOptions.Store(&inquiryOptionLists{regions: regions, chains: chains})
+		return regions, chains, nil
+	}
+	if err := errors.Join(errR, errC); !models.Unavailable(err) {
+		return nil, nil, err
+	}
+	last := h.lastOptions.Load()
+	if last == nil {
+		last = &inquiryOptionLists{regions: []views.Option{{Value: "", Label: i18n.T(cx, "inquiry.any")}}, chains: []views.Option{{Value: "", Label: i18n.T(cx, "inquiry.any")}}}
+	}
+	return reselect(last.regions, f.Region), reselect(last.chains, f.Chain), nil
+}
+
+type inquiryOptionLists struct{ regions, chains []views.Option }
+
+func reselect(options []views.Option, selected string) []views.Option {
+	out := make([]views.Option, len(options))
+	found := false
+	for i, o := range options {
+		o.Selected = o.Value == selected
+		found = found || o.Selected
+		out[i] = o
+	}
+	if !found && selected != "" {
+		out = append(out, views.Option{Value: selected, Label: selected, Selected: true})
+	}
+	return out
+}
+
+// statusTokenPattern is what a status token looks like (32 random-looking
+// bytes, base64url); anything else cannot exist.
+var statusTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+// ShowInquiryStatus is the investor's private status page.
+func (h *Handler) ShowInquiryStatus(c echo.Context) error {
+	token := c.Param("token")
+	status, err := h.inquiryByToken(c, token)
+	if err != nil {
+		return err
+	}
+	notice := ""
+	if c.QueryParam("sent") == "1" {
+		notice = i18n.T(ctx(c), "inquiry.status.sent")
+	}
+	return h.renderInquiryStatus(c, http.StatusOK, token, status, "", "", notice)
+}
+
+// AddInquiryMessage stores the investor's follow-up message and tells staff.
+func (h *Handler) AddInquiryMessage(c echo.Context) error {
+	cx := ctx(c)
+	token := c.Param("token")
+	status, err := h.inquiryByToken(c, token)
+	if err != nil {
+		return err
+	}
+	in := status.Inquiry
+	if in.Stage == models.InquiryClosed || in.AnonymisedAt != nil {
+		return h.renderInquiryStatus(c, http.StatusConflict, token, status, "", "", i18n.T(cx, "inquiry.status.closed"))
+	}
+	body := strings.TrimSpace(strings.ReplaceAll(c.FormValue("message"), "\r\n", "\n"))
+	problem := ""
+	switch {
+	case !utf8.ValidString(body) || hasControl(body, true):
+		problem = i18n.T(cx, "inquiry.err.invalid_text")
+	case body == "":
+		problem = i18n.T(cx, "inquiry.err.required")
+	case utf8.RuneCountInString(body) > maxMessage:
+		problem = i18n.T(cx, "inquiry.err.too_long", map[string]any{"Max": maxMessage, "N": utf8.RuneCountInString(body)})
+	}
+	if problem != "" {
+		return h.renderInquiryStatus(c, http.StatusUnprocessableEntity, token, status, body, problem, "")
+	}
+	err = models.AddInvestorMessage(cx, h.db, in.ID, body, func(tx *gorm.DB) error {
+		return outbox.Enqueue(tx, h.mailDomain(), h.followUpMail(in, body)...)
+	})
+	if models.Unavailable(err) {
+		c.Response().Header().Set("Retry-After", "60")
+		return h.renderInquiryStatus(c, http.StatusServiceUnavailable, token, status, body, i18n.T(cx, "inquiry.not_received"), "")
+	}
+	if err != nil {
+		return err
+	}
+	if h.inquiries.WakeOutbox != nil {
+		h.inquiries.WakeOutbox()
+	}
+	return c.Redirect(http.StatusSeeOther, i18n.FromContext(cx).Path("/inquiries/status/"+token)+"?sent=1")
+}
+
+func (h *Handler) inquiryByToken(c echo.Context, token string) (models.InquiryStatus, error) {
+	privatePage(c)
+	if !statusTokenPattern.MatchString(token) {
+		return models.InquiryStatus{}, models.ErrNotFound
+	}
+	return models.LoadInquiryStatus(ctx(c), h.db, tokenHash(token))
+}
+
+func (h *Handler) renderInquiryStatus(c echo.Context, code int, token string, s models.InquiryStatus, reply, replyError, notice string) error {
+	cx := ctx(c)
+	in := s.Inquiry
+	page := h.page(c, "inquiry", i18n.T(cx, "inquiry.status.title")+" "+in.Reference, "")
+	page.NoIndex = true
+	page.Path = "" // no canonical link or language alternates that would spread the token
+	v := views.InquiryStatusView{
+		Page: page, Reference: in.Reference, ReceivedAt: views.DateTime(cx, in.CreatedAt),
+		Stage: i18n.T(cx, "inquiry.stage."+in.Stage), JustSent: c.QueryParam("received") == "1",
+		Anonymised: in.AnonymisedAt != nil, Closed: in.Stage == models.InquiryClosed,
+		Message: in.Message, Reply: reply, ReplyError: replyError, Notice: notice,
+		CSRFToken: csrfToken(c), Action: "/inquiries/status/" + token,
+	}
+	reached := false
+	for _, st := range models.InquiryStages {
+		current := st == in.Stage
+		v.Stages = append(v.Stages, views.StageStep{Label: i18n.T(cx, "inquiry.stage."+st), Done: !reached && !current, Current: current})
+		reached = reached || current
+	}
+	fact := func(labelID, value string) {
+		if value != "" {
+			v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, labelID), Value: value})
+		}
+	}
+	fact("inquiry.field.name", in.Name)
+	fact("inquiry.field.company", in.Company)
+	fact("inquiry.field.origin", in.Origin)
+	fact("inquiry.field.email", in.Email)
+	fact("inquiry.field.phone", in.Phone)
+	if s.Chain != nil {
+		name, _ := i18n.Content(cx, s.Chain.Name, s.Chain.NameEn)
+		fact("inquiry.field.chain", name)
+	}
+	if s.Region != nil {
+		name, _ := i18n.Content(cx, s.Region.Name, s.Region.NameEn)
+		fact("inquiry.field.region", name)
+	}
+	if in.PlannedAmountYuan != nil {
+		fact("inquiry.field.amount", views.Yuan(cx, *in.PlannedAmountYuan))
+	}
+	if l, ok := i18n.Parse(in.Language); ok {
+		fact("inquiry.field.language", l.Name())
+	}
+	if s.Park != nil {
+		name, _ := i18n.Content(cx, s.Park.Name, s.Park.NameEn)
+		v.About = append(v.About, views.LinkItem{Name: name, Meta: i18n.T(cx, "kind.park")})
+	}
+	if s.Policy != nil {
+		name, _ := i18n.Content(cx, s.Policy.Title, s.Policy.TitleEn)
+		v.About = append(v.About, views.LinkItem{Name: name, Meta: i18n.T(cx, "kind.policy")})
+	}
+	if s.Project != nil {
+		name, _ := i18n.Content(cx, s.Project.Name, s.Project.NameEn)
+		v.About = append(v.About, views.LinkItem{Name: name, Meta: i18n.T(cx, "kind.project")})
+	}
+	for _, n := range s.Notes {
+		author := i18n.T(cx, "inquiry.status.from_you")
+		if n.AuthorKind == models.AuthorStaff {
+			author = i18n.T(cx, "inquiry.status.from_staff")
+		}
+		v.Notes = append(v.Notes, views.InquiryNoteView{
+			Author: author, Time: views.DateTime(cx, n.CreatedAt), TimeISO: n.CreatedAt.UTC().Format(time.RFC3339),
+			Body: n.Body, FromStaff: n.AuthorKind == models.AuthorStaff,
+		})
+	}
+	return render(c, code, views.InquiryStatus(v))
+}
+
+// Privacy is the privacy notice the inquiry form links to.
+func (h *Handler) Privacy(c echo.Context) error {
+	cx := ctx(c)
+	v := views.PrivacyView{Page: h.page(c, "", i18n.T(cx, "privacy.title"), i18n.T(cx, "privacy.lead"))}
+	for _, part := range []string{"who", "what", "why", "keep", "rights", "security"} {
+		v.Sections = append(v.Sections, views.Fact{
+			Label: i18n.T(cx, "privacy."+part+".h"),
+			Value: i18n.T(cx, "privacy."+part, map[string]any{"Days": h.inquiries.RetentionDays}),
+		})
+	}
+	return render(c, http.StatusOK, views.Privacy(v))
+}
+
+// newSubmissionKey marks one rendering of the form, so that sending it
+// twice stores one inquiry.
+func newSubmissionKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)[:submissionKeyLength]
+}
+
+// statusToken is the secret in an investor's status link. It is derived
+// from the form's submission key with the server's secret, so a resent
+// form leads to the same link; only its SHA-256 is stored.
+func (h *Handler) statusToken(submissionKey string) string {
+	mac := hmac.New(sha256.New, h.secret)
+	mac.Write([]byte("inquiry-status\x00" + submissionKey))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func tokenHash(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// keyedHash pseudonymises a value (a client address) for storage.
+func (h *Handler) keyedHash(purpose, value string) []byte {
+	mac := hmac.New(sha256.New, h.secret)
+	mac.Write([]byte(purpose + "\x00" + value))
+	return mac.Sum(nil)
+}
+
+func (h *Handler) mailDomain() string {
+	if h.baseURL != nil && h.baseURL.Hostname() != "" {
+		return h.baseURL.Hostname()
+	}
+	return "localhost"
+}
+
+func (h *Handler) absoluteURL(lang i18n.Lang, path string) string {
+	base := ""
+	if h.baseURL != nil {
+		base = strings.TrimSuffix(h.baseURL.String(), "/")
+	}
+	return base + lang.Path(path)
+}
+
+// newInquiryMail is the confirmation to the investor (in their language,
+// with the status link) and the announcement to the staff team (in
+// Simplified Chinese, with everything the investor wrote).
+func (h *Handler) newInquiryMail(in models.Inquiry, token string, subjects map[string]models.InquirySubject) []outbox.Message {
+	lang, _ := i18n.Parse(in.Language)
+	investorCtx := i18n.WithLang(context.Background(), lang)
+	id := in.ID
+	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Link": h.absoluteURL(lang, "/inquiries/status/"+token)}
+	var msgs []outbox.Message
+	if in.Email != "" {
+		msgs = append(msgs, outbox.Message{
+			InquiryID: &id, ToAddress: in.Email,
+			Subject: i18n.T(investorCtx, "mail.confirm.subject", data),
+			Body:    i18n.T(investorCtx, "mail.confirm.body", data),
+		})
+	}
+	if h.inquiries.TeamEmail != "" {
+		staffCtx := i18n.WithLang(context.Background(), i18n.Hans)
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s\n\n%s: %s\n", i18n.T(staffCtx, "mail.team.intro"), i18n.T(staffCtx, "inquiry.status.reference"), in.Reference)
+		line := func(labelID, value string) {
+			if value != "" {
+				fmt.Fprintf(&b, "%s: %s\n", i18n.T(staffCtx, labelID), value)
+			}
+		}
+		line("inquiry.field.name", in.Name)
+		line("inquiry.field.company", in.Company)
+		line("inquiry.field.origin", in.Origin)
+		line("inquiry.field.email", in.Email)
+		line("inquiry.field.phone", in.Phone)
+		for _, kind := range models.InquirySubjectKinds {
+			if s, ok := subjects[kind]; ok {
+				line("kind."+kind, s.Name)
+			}
+		}
+		if in.PlannedAmountYuan != nil {
+			line("inquiry.field.amount", views.Yuan(staffCtx, *in.PlannedAmountYuan))
+		}
+		line("inquiry.field.language", lang.Name())
+		fmt.Fprintf(&b, "\n%s:\n%s\n\n%s\n", i18n.T(staffCtx, "inquiry.field.message"), in.Message, i18n.T(staffCtx, "mail.team.footer"))
+		msgs = append(msgs, outbox.Message{
+			InquiryID: &id, ToAddress: h.inquiries.TeamEmail,
+			Subject: i18n.T(staffCtx, "mail.team.subject", data), Body: b.String(),
+		})
+	}
+	return msgs
+}
+
+// followUpMail tells the staff team about an investor's new message.
+func (h *Handler) followUpMail(in models.Inquiry, body string) []outbox.Message {
+	if h.inquiries.TeamEmail == "" {
+		return nil
+	}
+	staffCtx := i18n.WithLang(context.Background(), i18n.Hans)
+	id := in.ID
+	return []outbox.Message{{
+		InquiryID: &id, ToAddress: h.inquiries.TeamEmail,
+		Subject: i18n.T(staffCtx, "mail.team.followup.subject", map[string]any{"Reference": in.Reference}),
+		Body: fmt.Sprintf("%s\n\n%s\n\n%s: %s\n%s\n", i18n.T(staffCtx, "mail.team.followup.intro"), body,
+			i18n.T(staffCtx, "inquiry.status.reference"), in.Reference, i18n.T(staffCtx, "mail.team.footer")),
+	}}
+}

@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/shopspring/decimal"
+
+	"investportal/views/i18n"
+)
+
+// inquiryForm is the inquiry form as typed: every value is kept as the
+// visitor sent it, so a form with errors comes back exactly as it was.
+type inquiryForm struct {
+	Name, Company, Origin, Email, Phone  string
+	Chain, Region, Park, Policy, Project string // slugs; the last three come from the page the form was opened on
+	Amount, Unit                         string
+	Message, Language                    string
+	Consent                              bool
+	SubmissionKey                        string
+	Honeypot                             string // a field people never see; bots fill it
+}
+
+// inquiryInput is a valid form, parsed.
+type inquiryInput struct {
+	inquiryForm
+	Email      string // lower-cased domain as typed otherwise
+	PhoneE164  string // +8613812345678
+	AmountYuan *int64
+}
+
+// fieldError is a message for one field, as a catalog id and its data.
+type fieldError struct {
+	ID   string
+	Data map[string]any
+}
+
+// fieldErrors maps a form field's name to what is wrong with it.
+type fieldErrors map[string]fieldError
+
+// Limits, in characters; the database has the same ones as CHECKs.
+const (
+	maxName    = 100
+	maxCompany = 200
+	maxOrigin  = 100
+	maxEmail   = 254
+	maxPhone   = 30
+	maxMessage = 5000
+	maxAmount  = 20
+	maxSlug    = 100
+)
+
+// Planned-investment units and what one of each is in yuan.
+var amountUnits = map[string]int64{"wan": 10_000, "yi": 100_000_000}
+
+var submissionKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{22,64}$`)
+
+// readInquiryForm takes the form's fields from a request body.
+func readInquiryForm(v url.Values) inquiryForm {
+	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
+	return inquiryForm{
+		Name: get("name"), Company: get("company"), Origin: get("origin"),
+		Email: get("email"), Phone: get("phone"),
+		Chain: get("chain"), Region: get("region"), Park: get("park"), Policy: get("policy"), Project: get("project"),
+		Amount: get("amount"), Unit: get("unit"),
+		Message:       strings.TrimSpace(strings.ReplaceAll(v.Get("message"), "\r\n", "\n")),
+		Language:      get("language"),
+		Consent:       v.Get("consent") == "yes",
+		SubmissionKey: get("submission_key"),
+		Honeypot:      v.Get("website"),
+	}
+}
+
+// validate checks every field and returns the parsed input, or what is
+// wrong with each field. Slugs are checked for form here; whether they
+// name a published record is the handler's question.
+func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
+	in := inquiryInput{inquiryForm: f}
+	errs := fieldErrors{}
+	text := func(field, value string, max int, required, multiline bool) {
+		switch {
+		case !utf8.ValidString(value) || hasControl(value, multiline):
+			errs[field] = fieldError{ID: "inquiry.err.invalid_text"}
+		case required && value == "":
+			errs[field] = fieldError{ID: "inquiry.err.required"}
+		case utf8.RuneCountInString(value) > max:
+			errs[field] = fieldError{ID: "inquiry.err.too_long", Data: map[string]any{"Max": max, "N": utf8.RuneCountInString(value)}}
+		}
+	}
+	text("name", f.Name, maxName, true, false)
+	text("company", f.Company, maxCompany, false, false)
+	text("origin", f.Origin, maxOrigin, false, false)
+	text("email", f.Email, maxEmail, false, false)
+	text("phone", f.Phone, maxPhone, false, false)
+	text("message", f.Message, maxMessage, true, true)
+	for field, slug := range map[string]string{"chain": f.Chain, "region": f.Region, "park": f.Park, "policy": f.Policy, "project": f.Project} {
+		if slug != "" && (len(slug) > maxSlug || !slugPattern.MatchString(slug)) {
+			errs[field] = fieldError{ID: "inquiry.err.choice"}
+		}
+	}
+
+	if _, bad := errs["email"]; !bad && f.Email != "" {
+		if email, ok := parseEmail(f.Email); ok {
+			in.Email = email
+		} else {
+			errs["email"] = fieldError{ID: "inquiry.err.email"}
+		}
+	}
+	if _, bad := errs["phone"]; !bad && f.Phone != "" {
+		if phone, ok := parsePhone(f.Phone); ok {
+			in.PhoneE164 = phone
+		} else {
+			errs["phone"] = fieldError{ID: "inquiry.err.phone"}
+		}
+	}
+	if f.Email == "" && f.Phone == "" {
+		errs["email"] = fieldError{ID: "inquiry.err.contact_needed"}
+	}
+
+	unit, unitOK := amountUnits[f.Unit]
+	switch {
+	case f.Amount == "":
+	case !unitOK:
+		errs["unit"] = fieldError{ID: "inquiry.err.choice"}
+	case len(f.Amount) > maxAmount:
+		errs["amount"] = fieldError{ID: "inquiry.err.amount"}
+	default:
+		amount, err := decimal.NewFromString(strings.ReplaceAll(f.Amount, ",", ""))
+		switch {
+		case err != nil || !amount.IsPositive() || amount.Exponent() < -4:
+			errs["amount"] = fieldError{ID: "inquiry.err.amount"}
+		case amount.GreaterThan(decimal.NewFromInt(1_000_000)):
+			errs["amount"] = fieldError{ID: "inquiry.err.amount_too_large"}
+		default:
+			yuan := amount.Mul(decimal.NewFromInt(unit)).Round(0).IntPart()
+			in.AmountYuan = &yuan
+		}
+	}
+	if f.Unit != "" && !unitOK {
+		errs["unit"] = fieldError{ID: "inquiry.err.choice"}
+	}
+	if _, ok := i18n.Parse(f.Language); !ok {
+		errs["language"] = fieldError{ID: "inquiry.err.choice"}
+	}
+	if !f.Consent {
+		errs["consent"] = fieldError{ID: "inquiry.err.consent"}
+	}
+	if !submissionKeyPattern.MatchString(f.SubmissionKey) {
+		errs["form"] = fieldError{ID: "inquiry.err.expired"}
+	}
+	if len(errs) > 0 {
+		return inquiryInput{}, errs
+	}
+	return in, nil
+}
+
+// hasControl reports control characters; a message may hold line breaks
+// and tabs.
+func hasControl(s string, multiline bool) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
+			return true
+		}
+		if r == '\u2028' || r == '\u2029' || r == '\ufeff' {
+			return true
+		}
+	}
+	return false
+}
+
+// parseEmail accepts one bare address (no display name) with a dotted domain.
+func parseEmail(s string) (string, bool) {
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return "", false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	if at < 1 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return "", false
+	}
+	return s[:at+1] + strings.ToLower(domain), true
+}
+
+// parsePhone accepts a valid Chinese number (mobile or fixed line, with or
+// without +86) or an international number with its country code, and
+// returns it in E.164 form.
+func parsePhone(s string) (string, bool) {
+	for _, r := range s {
+		if !(unicode.IsDigit(r) || strings.ContainsRune("+-() .", r)) {
+			return "", false
+		}
+	}
+	n, err := phonenumbers.Parse(s, "CN")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}
