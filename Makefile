@@ -9,7 +9,7 @@ PORTAL := bin/portal
 # apt needs root; on a developer's own account, sudo asks for the password.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build generate lint fmt bench postgres-binaries browser check-generated clean-localdb help
+.PHONY: run test fuzz build generate lint fmt bench postgres-binaries browser check-generated clean-localdb help
 
 help:
 	@echo "make run     start the portal with demo content (a local PostgreSQL when DATABASE_URL is unset)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint    go vet, gofmt check and staticcheck"
 	@echo "make fmt     format Go and templ files"
 	@echo "make bench   load benchmark on 100 000 synthetic projects (plans, req/s, p50/p99)"
+	@echo "make fuzz    fuzz the inquiry form (FUZZTIME=60s)"
 
 run: build postgres-binaries
 	$(PORTAL) serve -demo
@@ -30,6 +31,17 @@ test: generate postgres-binaries browser
 	else \
 		$(GO) build -o $(PORTAL) ./cmd/portal && \
 		$(PORTAL) localdb run -- $(GO) test -count=1 ./...; \
+	fi
+
+# Fuzz the inquiry form's decoding and validation (FUZZTIME=5m for longer).
+# The package's tests need a database, like make test.
+FUZZTIME ?= 60s
+fuzz: postgres-binaries
+	@if [ -n "$${TEST_DATABASE_URL:-}$${DATABASE_URL:-}" ]; then \
+		$(GO) test -run '^$$' -fuzz FuzzInquiryForm -fuzztime $(FUZZTIME) ./handlers; \
+	else \
+		$(GO) build -o $(PORTAL) ./cmd/portal && \
+		$(PORTAL) localdb run -- $(GO) test -run '^$$' -fuzz FuzzInquiryForm -fuzztime $(FUZZTIME) ./handlers; \
 	fi
 
 build: generate
