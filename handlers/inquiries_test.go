@@ -390,7 +390,7 @@ func TestInquiryBadInputs(t *testing.T) {
 			}
 			doc := parse(t, rec)
 			for _, field := range c.fields {
-				if strings.TrimSpace(doc.Find(`[data-testid="error-` + field + `"]`).Text()) == "" {
+				if strings.TrimSpace(doc.Find(`[data-testid="error-`+field+`"]`).Text()) == "" {
 					t.Errorf("no message next to %s", field)
 				}
 			}
