@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"investportal/models"
 	"investportal/models/dbtest"
 )
 
@@ -112,6 +113,68 @@ func TestBrowserJourney(t *testing.T) {
 	}
 }
 
+// TestBrowserInquiry is an investor's inquiry from a policy page: a
+// mistake, its correction, the confirmation, and the private status link
+// opened afresh.
+func TestBrowserInquiry(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	srv := httptest.NewServer(newInquiryRouter(db))
+	defer srv.Close()
+	ctx := newBrowser(t)
+
+	var emailError, reference, statusURL, stage, keptMessage string
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(390, 900),
+		chromedp.Navigate(srv.URL+"/policies/"+electronicsPolicy),
+		chromedp.Click(`[data-testid="inquiry-link"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#f-name`, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-name`, "李娜", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-message`, "想了解电子装备补贴的申请流程。", chromedp.ByQuery),
+		chromedp.Click(`#f-consent`, chromedp.ByQuery),
+		chromedp.Click(`form[data-testid="inquiry-form"] button[type="submit"]`, chromedp.ByQuery),
+		// No e-mail and no phone: the form comes back with a message there.
+		chromedp.WaitVisible(`[data-testid="error-email"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="error-email"]`, &emailError, chromedp.ByQuery),
+		chromedp.Value(`#f-message`, &keptMessage, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-email`, "li.na@example.com", chromedp.ByQuery),
+		chromedp.Click(`form[data-testid="inquiry-form"] button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="received"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="reference"]`, &reference, chromedp.ByQuery),
+		chromedp.Location(&statusURL),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if !strings.Contains(emailError, "至少填写") || keptMessage != "想了解电子装备补贴的申请流程。" {
+		t.Errorf("after the mistake: error %q, message kept %q", emailError, keptMessage)
+	}
+	var stored models.Inquiry
+	if err := db.Take(&stored).Error; err != nil || stored.Reference != reference || stored.PolicyID == nil {
+		t.Fatalf("confirmation shows %q; stored %+v (%v)", reference, stored, err)
+	}
+	// The status link, opened later in a fresh tab, shows the inquiry.
+	link := strings.SplitN(statusURL, "?", 2)[0]
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	var shot []byte
+	err = chromedp.Run(tab,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(`[data-testid="stage"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="stage"]`, &stage, chromedp.ByQuery),
+		chromedp.FullScreenshot(&shot, 100),
+	)
+	if err != nil {
+		t.Fatalf("status link: %v", err)
+	}
+	if stage != "已收到" {
+		t.Errorf("stage %q, want 已收到", stage)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err == nil {
+		_ = os.WriteFile(filepath.Join(screenshotDir, "inquiry-status-1280.png"), shot, 0o644)
+	}
+}
+
 // TestScreenshots saves every kind of public page at phone and desktop
 // width, in three languages for a region, for people to look at.
 func TestScreenshots(t *testing.T) {
@@ -142,6 +205,9 @@ func TestScreenshots(t *testing.T) {
 		"search":       "/search?q=电子",
 		"not-found":    "/no-such-page",
 		"bad-filter":   "/projects?stage=dreaming",
+		"inquiry":      "/inquiries/new?policy=" + electronicsPolicy,
+		"inquiry-en":   "/en/inquiries/new?project=yangqu-agricultural-tech-park",
+		"privacy":      "/privacy",
 	}
 	for name, path := range pages {
 		for _, width := range []int64{390, 1280} {
