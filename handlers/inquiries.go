@@ -176,14 +176,15 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 		subject, err := models.PublicInquirySubject(cx, h.db, kind, slug)
 		switch {
 		case errors.Is(err, models.ErrNotFound):
-			field := kind
-			if kind == "park" || kind == "policy" || kind == "project" {
-				field = "form" // hidden fields: say so above the form
-			}
 			if errs == nil {
 				errs = fieldErrors{}
 			}
-			errs[field] = fieldError{ID: map[bool]string{true: "inquiry.unknown_subject", false: "inquiry.err.choice"}[field == "form"]}
+			if kind == "region" || kind == "chain" {
+				errs[kind] = fieldError{ID: "inquiry.err.choice"}
+			} else {
+				// A hidden field: the page it came from was unpublished since.
+				errs["form"] = fieldError{ID: "inquiry.unknown_subject"}
+			}
 		case err != nil:
 			return h.inquiryNotReceived(c, form, err)
 		default:

@@ -236,10 +236,7 @@ func TestInquirySubmitConfirmAndFollowUp(t *testing.T) {
 	}
 
 	// The investor adds a message; bad ones are refused with the text kept.
-	replyForm := func() url.Values {
-		_, fields := v.openFormReply(statusURL)
-		return fields
-	}
+	replyForm := func() url.Values { return v.replyFields(statusURL) }
 	f := replyForm()
 	f.Set("message", "")
 	if rec := v.post(strings.SplitN(statusURL, "?", 2)[0], f); rec.Code != http.StatusUnprocessableEntity {
@@ -287,14 +284,11 @@ func TestInquirySubmitConfirmAndFollowUp(t *testing.T) {
 	}
 }
 
-// openFormReply loads a status page and returns its reply form's fields.
-func (v *visitor) openFormReply(target string) (*goquery.Document, url.Values) {
+// replyFields loads a status page and returns its reply form's fields.
+func (v *visitor) replyFields(target string) url.Values {
 	v.t.Helper()
-	doc := parse(v.t, v.get(target))
-	f := url.Values{}
-	token, _ := doc.Find(`form input[name="_csrf"]`).Attr("value")
-	f.Set("_csrf", token)
-	return doc, f
+	token, _ := parse(v.t, v.get(target)).Find(`form input[name="_csrf"]`).Attr("value")
+	return url.Values{"_csrf": {token}}
 }
 
 func TestInquiryDoubleSubmitStoresOne(t *testing.T) {
