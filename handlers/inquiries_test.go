@@ -503,9 +503,16 @@ func TestInquiryWhenTheDatabaseIsDown(t *testing.T) {
 	if n := countRows(t, db, "inquiries"); n != 0 {
 		t.Errorf("%d inquiries stored while the database was down", n)
 	}
-	// Once it is back, the same form goes through.
-	if rec := v.post("/inquiries", f); rec.Code != http.StatusSeeOther {
-		t.Errorf("resend after recovery = %d", rec.Code)
+	// Once it is back, the same form goes through; the private link it
+	// leads to never reaches the logs.
+	rec = v.post("/inquiries", f)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("resend after recovery = %d", rec.Code)
+	}
+	status := v.get(rec.Header().Get("Location"))
+	token := strings.TrimPrefix(strings.SplitN(rec.Header().Get("Location"), "?", 2)[0], "/inquiries/status/")
+	if status.Code != http.StatusOK || strings.Contains(logs.String(), token) {
+		t.Errorf("status page %d; token in logs: %v", status.Code, strings.Contains(logs.String(), token))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -58,7 +59,7 @@ func (h *Handler) requestLogger() echo.MiddlewareFunc {
 			attrs := []slog.Attr{
 				slog.String("request_id", v.RequestID),
 				slog.String("method", v.Method),
-				slog.String("uri", v.URI),
+				slog.String("uri", redactStatusToken(v.URI)),
 				slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency),
 				slog.String("remote_ip", v.RemoteIP),
@@ -70,6 +71,15 @@ func (h *Handler) requestLogger() echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// statusTokenInPath finds an investor's status token in a request path.
+var statusTokenInPath = regexp.MustCompile(`(/inquiries/status/)[^/?#]+`)
+
+// redactStatusToken keeps investors' private links out of the logs: the
+// token is as good as a password to their inquiry.
+func redactStatusToken(uri string) string {
+	return statusTokenInPath.ReplaceAllString(uri, "${1}[redacted]")
 }
 
 // logPanic logs a recovered panic with its stack; the error then reaches the
