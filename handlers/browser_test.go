@@ -123,6 +123,7 @@ func TestBrowserInquiry(t *testing.T) {
 	ctx := newBrowser(t)
 
 	var emailError, reference, statusURL, stage, keptMessage string
+	var errorShot []byte
 	err := chromedp.Run(ctx,
 		chromedp.EmulateViewport(390, 900),
 		chromedp.Navigate(srv.URL+"/policies/"+electronicsPolicy),
@@ -136,6 +137,7 @@ func TestBrowserInquiry(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="error-email"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="error-email"]`, &emailError, chromedp.ByQuery),
 		chromedp.Value(`#f-message`, &keptMessage, chromedp.ByQuery),
+		chromedp.FullScreenshot(&errorShot, 100),
 		chromedp.SendKeys(`#f-email`, "li.na@example.com", chromedp.ByQuery),
 		chromedp.Click(`form[data-testid="inquiry-form"] button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="received"]`, chromedp.ByQuery),
@@ -172,6 +174,7 @@ func TestBrowserInquiry(t *testing.T) {
 	}
 	if err := os.MkdirAll(screenshotDir, 0o755); err == nil {
 		_ = os.WriteFile(filepath.Join(screenshotDir, "inquiry-status-1280.png"), shot, 0o644)
+		_ = os.WriteFile(filepath.Join(screenshotDir, "inquiry-error-390.png"), errorShot, 0o644)
 	}
 }
 
