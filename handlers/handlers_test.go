@@ -258,3 +258,24 @@ func TestHeadRequestsHaveNoBody(t *testing.T) {
 		t.Errorf("HEAD / = %d with %d bytes, want 200 and no body", rec.Code, rec.Body.Len())
 	}
 }
+
+// A list page and its stylesheet must stay under 60 KB together, so the
+// portal loads fast on a weak mobile connection.
+func TestListPagesWeighUnder60KB(t *testing.T) {
+	e := newRouter(dbtest.New(t, dbtest.Seeded))
+	for _, path := range []string{"/", "/regions", "/parks", "/chains", "/policies", "/projects", "/events", "/news",
+		"/search?q=" + url.QueryEscape("电子"), "/en/projects", "/zh-hant/policies"} {
+		rec := get(t, e, http.MethodGet, path)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, rec.Code)
+		}
+		css, ok := parse(t, rec).Find(`link[rel="stylesheet"]`).Attr("href")
+		if !ok {
+			t.Fatalf("%s links no stylesheet", path)
+		}
+		cssRec := get(t, e, http.MethodGet, css)
+		if total := rec.Body.Len() + cssRec.Body.Len(); total > 60*1024 {
+			t.Errorf("%s weighs %d bytes with its stylesheet, over 60 KB", path, total)
+		}
+	}
+}
