@@ -12,12 +12,16 @@ const (
 
 // StaffUser is a bureau staff account.
 type StaffUser struct {
-	ID           int64
-	Email        string
-	Name         string
-	Role         string
-	PasswordHash string
-	DisabledAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ID                int64
+	Email             string
+	Name              string
+	Role              string
+	PasswordHash      string
+	DisabledAt        *time.Time
+	FailedSignIns     int
+	LockedUntil       *time.Time
+	PasswordChangedAt time.Time
+	LastSignInAt      *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
