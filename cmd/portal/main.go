@@ -35,6 +35,8 @@ const usage = `usage:
   portal [serve] [-demo]        serve the portal (-demo: migrate and load the demo content first)
   portal migrate [up|status]    apply or list the schema migrations
   portal seed                   load the demo content (idempotent)
+  portal create-admin -email E -name N [-password-stdin]
+                                add an administrator (a random password is printed once unless one is piped in)
   portal localdb start|stop     start or stop the project-local PostgreSQL
   portal localdb run -- CMD...  run CMD with DATABASE_URL set to the project-local PostgreSQL
 `
@@ -70,6 +72,8 @@ func run(args []string) int {
 		err = withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
 			return seedDemo(ctx, db, log)
 		})
+	case "create-admin":
+		err = createAdmin(ctx, cfg, log, args, os.Stdin, os.Stdout)
 	case "localdb":
 		return localDB(ctx, cfg, log, args)
 	default:
@@ -126,6 +130,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 	return withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
 		if *demo {
 			if err := seedDemo(ctx, db, log); err != nil {
+				return err
+			}
+			if err := ensureDemoAdmin(ctx, db, os.Stdout); err != nil {
 				return err
 			}
 		}
