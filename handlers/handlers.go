@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 )
@@ -34,12 +35,14 @@ type Handler struct {
 	secureCookies bool // the portal is served over HTTPS
 	inquiries     InquirySettings
 	lastOptions   atomic.Pointer[inquiryOptionLists] // for forms re-shown while the database is down
+	sessions      *scs.SessionManager                // staff sessions, kept in PostgreSQL
 }
 
 // New builds the portal's router with its middleware and routes.
 func New(d Deps) *echo.Echo {
 	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries,
 		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https"}
+	h.sessions = h.newSessions()
 	e := echo.New()
 	// The client address is the connection's: headers such as
 	// X-Forwarded-For are anyone's to write, and rate limits rely on it.

@@ -55,4 +55,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	localizedPost(e, "/inquiries", h.CreateInquiry, posts...)
 	localized(e, "/inquiries/status/:token", h.ShowInquiryStatus, csrf)
 	localizedPost(e, "/inquiries/status/:token", h.AddInquiryMessage, posts...)
+
+	// Staff admin (Simplified Chinese only): see adminRoutes.
+	h.adminRoutes(e, csrf)
 }

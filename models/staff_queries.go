@@ -148,3 +148,48 @@ func CountStaffUsers(ctx context.Context, db *gorm.DB) (int64, error) {
 	err := db.WithContext(ctx).Model(&StaffUser{}).Count(&n).Error
 	return n, err
 }
+
+// ContentCount is how many records of one content type are published and
+// how many wait as drafts (deleted ones not counted).
+type ContentCount struct {
+	Table             string
+	Published, Drafts int64
+}
+
+// ContentTables are the content types staff edit, in dashboard order.
+var ContentTables = []string{"regions", "parks", "industry_chains", "policies", "signing_events", "projects", "news_articles"}
+
+// CountContent counts each content type by state for the dashboard.
+func CountContent(ctx context.Context, db *gorm.DB) ([]ContentCount, error) {
+	var counts []ContentCount
+	for _, table := range ContentTables {
+		c := ContentCount{Table: table}
+		err := db.WithContext(ctx).Table(table).Where("deleted_at IS NULL").
+			Select("count(*) FILTER (WHERE status = 'published') AS published, count(*) FILTER (WHERE status = 'draft') AS drafts").
+			Scan(&c).Error
+		if err != nil {
+			return nil, err
+		}
+		c.Table = table
+		counts = append(counts, c)
+	}
+	return counts, nil
+}
+
+// RecentInquiryList reads the newest inquiries for staff, with how many
+// are still new.
+func RecentInquiryList(ctx context.Context, db *gorm.DB, limit int) ([]Inquiry, int64, error) {
+	var list []Inquiry
+	var fresh int64
+	db = db.WithContext(ctx)
+	if err := db.Model(&Inquiry{}).Where("stage = ?", InquiryNew).Count(&fresh).Error; err != nil {
+		return nil, 0, err
+	}
+	err := db.Order("created_at DESC, id DESC").Limit(limit).Find(&list).Error
+	return list, fresh, err
+}
+
+// DeleteExpiredSessions removes sessions past their expiry.
+func DeleteExpiredSessions(ctx context.Context, db *gorm.DB) error {
+	return db.WithContext(ctx).Exec("DELETE FROM sessions WHERE expiry < now()").Error
+}

@@ -166,9 +166,12 @@ func mailWorker(cfg Config, db *gorm.DB, log *slog.Logger) (*outbox.Worker, erro
 }
 
 // anonymiseLoop removes the personal data of inquiries closed longer than
-// the retention period, at start and then hourly.
+// the retention period, and expired staff sessions, at start and then hourly.
 func anonymiseLoop(ctx context.Context, db *gorm.DB, retentionDays int, log *slog.Logger) {
 	for {
+		if err := models.DeleteExpiredSessions(ctx, db); err != nil && ctx.Err() == nil {
+			log.Warn("removing expired staff sessions failed; will try again", "err", err)
+		}
 		n, err := models.AnonymiseClosedInquiries(ctx, db, time.Now().AddDate(0, 0, -retentionDays))
 		switch {
 		case err != nil && ctx.Err() == nil:

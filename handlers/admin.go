@@ -1,0 +1,273 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/postgresstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"investportal/models"
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+// Staff sessions end after this long without a request, and after this
+// long in any case.
+const (
+	adminIdleTimeout = 30 * time.Minute
+	adminLifetime    = 12 * time.Hour
+	adminPrefix      = "/admin"
+	staffIDKey       = "staff_id"
+)
+
+// allRoles may use any admin page that is not restricted further.
+var allRoles = models.StaffRoles
+
+// newSessions keeps staff sessions in PostgreSQL, so every portal instance
+// shares them; expired rows are removed by the serve command's hourly job.
+func (h *Handler) newSessions() *scs.SessionManager {
+	sm := scs.New()
+	if sqlDB, err := h.db.DB(); err == nil {
+		sm.Store = postgresstore.NewWithCleanupInterval(sqlDB, 0)
+	}
+	sm.IdleTimeout = adminIdleTimeout
+	sm.Lifetime = adminLifetime
+	sm.Cookie.Name = "portal_admin"
+	sm.Cookie.Path = adminPrefix
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = h.secureCookies
+	sm.Cookie.Persist = false // gone when the browser closes
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		h.log.Error("admin session store failed", "err", err)
+		http.Error(w, "服务暂时不可用 / service unavailable", http.StatusServiceUnavailable)
+	}
+	return sm
+}
+
+// adminRoutes registers the admin. Every route but sign-in goes through
+// adminRoute, which demands a signed-in account with one of the given
+// roles; routes_test walks every registered /admin route to prove it.
+func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
+	g := e.Group(adminPrefix, withLang(i18n.Hans), noStore, echo.WrapMiddleware(h.sessions.LoadAndSave), csrf)
+	g.GET("/login", h.AdminLoginForm)
+	g.POST("/login", h.AdminLogin, middleware.BodyLimit("16K"), formAttemptLimit())
+	h.adminRoute(g, http.MethodPost, "/logout", h.AdminLogout, allRoles...)
+	h.adminRoute(g, http.MethodGet, "", h.AdminDashboard, allRoles...)
+	h.adminRoute(g, http.MethodGet, "/password", h.AdminPasswordForm, allRoles...)
+	h.adminRoute(g, http.MethodPost, "/password", h.AdminChangePassword, allRoles...)
+	h.adminRoute(g, http.MethodGet, "/inquiries", h.AdminInquiries, models.RoleAdmin, models.RoleOfficer)
+}
+
+func (h *Handler) adminRoute(g *echo.Group, method, path string, handler echo.HandlerFunc, roles ...string) {
+	if len(roles) == 0 {
+		panic("admin route " + path + " allows no role")
+	}
+	g.Add(method, path, handler, h.requireStaff(roles))
+}
+
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		c.Response().Header().Set("X-Robots-Tag", "noindex")
+		return next(c)
+	}
+}
+
+// requireStaff lets a request through only for a signed-in, enabled
+// account with one of the roles. Anonymous visitors are sent to sign in
+// (GET) or refused (anything else).
+func (h *Handler) requireStaff(roles []string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			cx := ctx(c)
+			id := h.sessions.GetInt64(cx, staffIDKey)
+			var user models.StaffUser
+			var err error
+			if id != 0 {
+				user, err = models.ActiveStaffUser(cx, h.db, id)
+				if errors.Is(err, models.ErrNotFound) {
+					_ = h.sessions.Destroy(cx) // disabled or removed since signing in
+					id = 0
+				} else if err != nil {
+					return err
+				}
+			}
+			if id == 0 {
+				if c.Request().Method == http.MethodGet {
+					return c.Redirect(http.StatusSeeOther, adminPrefix+"/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+				}
+				return &userError{status: http.StatusForbidden, message: i18n.T(cx, "admin.login.expired")}
+			}
+			if !slices.Contains(roles, user.Role) {
+				return &userError{status: http.StatusForbidden, message: i18n.T(cx, "admin.forbidden")}
+			}
+			c.Set("staff", user)
+			return next(c)
+		}
+	}
+}
+
+func currentStaff(c echo.Context) models.StaffUser {
+	u, _ := c.Get("staff").(models.StaffUser)
+	return u
+}
+
+func (h *Handler) adminPage(c echo.Context, title string) views.Page {
+	p := views.Page{Title: title + " | " + i18n.T(ctx(c), "admin.title"), NoIndex: true}
+	return p
+}
+
+func (h *Handler) adminNav(c echo.Context) views.AdminNav {
+	cx := ctx(c)
+	u := currentStaff(c)
+	nav := views.AdminNav{
+		UserLine:  i18n.T(cx, "admin.signed_in_as", map[string]any{"Name": u.Name, "Role": i18n.T(cx, "admin.role."+u.Role)}),
+		CSRFToken: csrfToken(c),
+		Links:     []views.LinkItem{{Path: adminPrefix, Name: i18n.T(cx, "admin.nav.dashboard")}},
+	}
+	if u.Role == models.RoleAdmin || u.Role == models.RoleOfficer {
+		nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/inquiries", Name: i18n.T(cx, "admin.nav.inquiries")})
+	}
+	nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/password", Name: i18n.T(cx, "admin.nav.password")})
+	return nav
+}
+
+// AdminLoginForm shows the sign-in form.
+func (h *Handler) AdminLoginForm(c echo.Context) error {
+	return render(c, http.StatusOK, views.AdminLogin(views.AdminLoginView{
+		Page: h.adminPage(c, i18n.T(ctx(c), "admin.login.title")), CSRFToken: csrfToken(c),
+	}))
+}
+
+// AdminLogin checks the password and starts a session under a new id, so
+// a session id planted before sign-in is worthless after it.
+func (h *Handler) AdminLogin(c echo.Context) error {
+	cx := ctx(c)
+	email, password := strings.TrimSpace(c.FormValue("email")), c.FormValue("password")
+	user, err := models.Authenticate(cx, h.db, email, password)
+	if err != nil {
+		v := views.AdminLoginView{Page: h.adminPage(c, i18n.T(cx, "admin.login.title")), Email: email, CSRFToken: csrfToken(c)}
+		status := http.StatusUnauthorized
+		switch {
+		case errors.Is(err, models.ErrAccountLocked):
+			status = http.StatusTooManyRequests
+			c.Response().Header().Set("Retry-After", "900")
+			v.Message = i18n.T(cx, "admin.login.locked", map[string]any{"Minutes": int(models.SignInLockout.Minutes())})
+		case errors.Is(err, models.ErrBadCredentials):
+			h.log.Warn("staff sign-in failed", "request_id", requestID(c), "remote_ip", c.RealIP())
+			v.Message = i18n.T(cx, "admin.login.failed")
+		default:
+			return err
+		}
+		return render(c, status, views.AdminLogin(v))
+	}
+	if err := h.sessions.RenewToken(cx); err != nil {
+		return err
+	}
+	h.sessions.Put(cx, staffIDKey, user.ID)
+	h.log.Info("staff signed in", "request_id", requestID(c), "staff_id", user.ID)
+	next := c.QueryParam("next")
+	if !strings.HasPrefix(next, adminPrefix) || strings.HasPrefix(next, "//") {
+		next = adminPrefix
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// AdminLogout ends the session.
+func (h *Handler) AdminLogout(c echo.Context) error {
+	if err := h.sessions.Destroy(ctx(c)); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, adminPrefix+"/login")
+}
+
+// AdminDashboard shows counts by type, drafts waiting and new inquiries.
+func (h *Handler) AdminDashboard(c echo.Context) error {
+	cx := ctx(c)
+	counts, err := models.CountContent(cx, h.db)
+	if err != nil {
+		return err
+	}
+	v := views.AdminDashboardView{Page: h.adminPage(c, i18n.T(cx, "admin.nav.dashboard")), Nav: h.adminNav(c)}
+	kinds := map[string]string{"regions": "region", "parks": "park", "industry_chains": "chain", "policies": "policy",
+		"signing_events": "event", "projects": "project", "news_articles": "news"}
+	for _, ct := range counts {
+		v.Counts = append(v.Counts, views.AdminCount{Label: i18n.T(cx, "kind."+kinds[ct.Table]), Published: ct.Published, Drafts: ct.Drafts})
+	}
+	list, fresh, err := models.RecentInquiryList(cx, h.db, 10)
+	if err != nil {
+		return err
+	}
+	v.NewInquiries = fresh
+	if role := currentStaff(c).Role; role == models.RoleAdmin || role == models.RoleOfficer {
+		v.ShowInquiry = true
+		v.Inquiries = h.inquiryRows(c, list)
+	}
+	return render(c, http.StatusOK, views.AdminDashboard(v))
+}
+
+// AdminInquiries lists the newest inquiries with their personal data.
+func (h *Handler) AdminInquiries(c echo.Context) error {
+	cx := ctx(c)
+	list, _, err := models.RecentInquiryList(cx, h.db, 100)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AdminInquiries(views.AdminInquiriesView{
+		Page: h.adminPage(c, i18n.T(cx, "admin.inquiries.title")), Nav: h.adminNav(c), Inquiries: h.inquiryRows(c, list),
+	}))
+}
+
+func (h *Handler) inquiryRows(c echo.Context, list []models.Inquiry) []views.AdminInquiryRow {
+	cx := ctx(c)
+	rows := make([]views.AdminInquiryRow, len(list))
+	for i, in := range list {
+		rows[i] = views.AdminInquiryRow{Reference: in.Reference, Received: views.DateTime(cx, in.CreatedAt),
+			Name: in.Name, Company: in.Company, Stage: i18n.T(cx, "inquiry.stage."+in.Stage)}
+	}
+	return rows
+}
+
+// AdminPasswordForm shows the change-of-password form.
+func (h *Handler) AdminPasswordForm(c echo.Context) error {
+	return h.renderPasswordForm(c, http.StatusOK, nil, "")
+}
+
+func (h *Handler) renderPasswordForm(c echo.Context, status int, errs map[string]string, notice string) error {
+	cx := ctx(c)
+	return render(c, status, views.AdminPassword(views.AdminPasswordView{
+		Page: h.adminPage(c, i18n.T(cx, "admin.password.title")), Nav: h.adminNav(c),
+		Errors: errs, Notice: notice, MinChars: models.MinPasswordRunes,
+	}))
+}
+
+// AdminChangePassword changes the signed-in account's own password and
+// renews the session id.
+func (h *Handler) AdminChangePassword(c echo.Context) error {
+	cx := ctx(c)
+	current, next, confirm := c.FormValue("current"), c.FormValue("new"), c.FormValue("confirm")
+	min := map[string]any{"Min": models.MinPasswordRunes}
+	if next != confirm {
+		return h.renderPasswordForm(c, http.StatusUnprocessableEntity, map[string]string{"confirm": i18n.T(cx, "admin.password.mismatch")}, "")
+	}
+	switch err := models.ChangePassword(cx, h.db, currentStaff(c).ID, current, next); {
+	case errors.Is(err, models.ErrBadCredentials):
+		return h.renderPasswordForm(c, http.StatusUnprocessableEntity, map[string]string{"current": i18n.T(cx, "admin.password.wrong")}, "")
+	case errors.Is(err, models.ErrWeakPassword):
+		return h.renderPasswordForm(c, http.StatusUnprocessableEntity, map[string]string{"new": i18n.T(cx, "admin.password.weak", min)}, "")
+	case err != nil:
+		return err
+	}
+	if err := h.sessions.RenewToken(cx); err != nil {
+		return err
+	}
+	return h.renderPasswordForm(c, http.StatusOK, nil, i18n.T(cx, "admin.password.changed"))
+}

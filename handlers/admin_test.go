@@ -1,0 +1,225 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"investportal/models"
+	"investportal/models/dbtest"
+)
+
+// adminAccess is who may use each admin route. Every route registered
+// under /admin must be listed: a route added without thinking about who
+// may use it fails TestEveryAdminRouteChecksTheRole.
+var adminAccess = map[string][]string{
+	"GET /admin/login":     nil, // public
+	"POST /admin/login":    nil, // public
+	"POST /admin/logout":   models.StaffRoles,
+	"GET /admin":           models.StaffRoles,
+	"GET /admin/password":  models.StaffRoles,
+	"POST /admin/password": models.StaffRoles,
+	"GET /admin/inquiries": {models.RoleAdmin, models.RoleOfficer},
+}
+
+const staffPassword = "a long test password"
+
+func createStaff(t *testing.T, db *gorm.DB, role string) string {
+	t.Helper()
+	email := role + "@bureau.example"
+	if _, err := models.CreateStaffUser(context.Background(), db, email, role+" 用户", role, staffPassword); err != nil {
+		t.Fatal(err)
+	}
+	return email
+}
+
+// signIn signs a visitor in through the form and returns the session cookie.
+func (v *visitor) signIn(email, password string) *http.Cookie {
+	v.t.Helper()
+	doc := parse(v.t, v.get("/admin/login"))
+	token, _ := doc.Find(`form input[name="_csrf"]`).Attr("value")
+	rec := v.post("/admin/login", url.Values{"_csrf": {token}, "email": {email}, "password": {password}})
+	if rec.Code != http.StatusSeeOther {
+		v.t.Fatalf("sign-in as %s = %d\n%s", email, rec.Code, rec.Body.String())
+	}
+	return v.cookies["portal_admin"]
+}
+
+func (v *visitor) csrf() string {
+	v.t.Helper()
+	token, _ := parse(v.t, v.get("/admin/login")).Find(`form input[name="_csrf"]`).Attr("value")
+	return token
+}
+
+func adminRoutes(e *echo.Echo) []*echo.Route {
+	var routes []*echo.Route
+	for _, r := range e.Routes() {
+		// Echo's own catch-all for the group answers 404 for unknown paths.
+		if r.Method == echo.RouteNotFound {
+			continue
+		}
+		if r.Path == "/admin" || strings.HasPrefix(r.Path, "/admin/") {
+			routes = append(routes, r)
+		}
+	}
+	return routes
+}
+
+func TestEveryAdminRouteChecksTheRole(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	visitors := map[string]*visitor{}
+	for i, role := range models.StaffRoles {
+		email := createStaff(t, db, role)
+		visitors[role] = newVisitor(t, e, "192.0.2."+string(rune('1'+i)))
+		visitors[role].signIn(email, staffPassword)
+	}
+	routes := adminRoutes(e)
+	if len(routes) < len(adminAccess) {
+		t.Fatalf("found %d admin routes, the table lists %d", len(routes), len(adminAccess))
+	}
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		allowed, listed := adminAccess[key]
+		if !listed {
+			t.Errorf("%s is not in adminAccess: decide who may use it", key)
+			continue
+		}
+		if allowed == nil {
+			continue
+		}
+		path := strings.ReplaceAll(r.Path, ":id", "1")
+		// Anonymous: sent to sign in, or refused; never served.
+		anon := newVisitor(t, e, "192.0.2.99")
+		var rec = anon.do(newRequest(r.Method, path, url.Values{"_csrf": {anon.csrf()}}))
+		if rec.Code != http.StatusSeeOther && rec.Code != http.StatusForbidden {
+			t.Errorf("anonymous %s = %d", key, rec.Code)
+		}
+		if rec.Code == http.StatusSeeOther && !strings.HasPrefix(rec.Header().Get("Location"), "/admin/login") {
+			t.Errorf("anonymous %s redirected to %s", key, rec.Header().Get("Location"))
+		}
+		for _, role := range models.StaffRoles {
+			if r.Method == http.MethodPost && r.Path == "/admin/logout" {
+				continue // would end the session the loop relies on
+			}
+			v := visitors[role]
+			rec := v.do(newRequest(r.Method, path, url.Values{"_csrf": {v.csrf()}}))
+			if slices.Contains(allowed, role) {
+				if rec.Code == http.StatusForbidden || rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/admin/login") {
+					t.Errorf("%s refused to %s (%d)", key, role, rec.Code)
+				}
+			} else if rec.Code != http.StatusForbidden {
+				t.Errorf("%s = %d for %s, want 403", key, rec.Code, role)
+			}
+		}
+	}
+}
+
+func newRequest(method, target string, form url.Values) *http.Request {
+	req, _ := http.NewRequest(method, target, strings.NewReader(form.Encode()))
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return req
+}
+
+func TestStaffSignInSessionAndSignOut(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	email := createStaff(t, db, models.RoleOfficer)
+	v := newVisitor(t, e, "192.0.2.60")
+
+	// A session id from before sign-in is not the one after it.
+	v.get("/admin/login")
+	before := v.cookies["portal_admin"]
+	after := v.signIn(email, staffPassword)
+	if after == nil || !after.HttpOnly || after.SameSite != http.SameSiteLaxMode || !after.Secure || after.Path != "/admin" {
+		t.Fatalf("session cookie %+v", after)
+	}
+	if before != nil && before.Value == after.Value {
+		t.Error("the session id did not change at sign-in")
+	}
+	rec := v.get("/admin")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "officer 用户") || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("dashboard = %d", rec.Code)
+	}
+	// Sessions live in PostgreSQL, so a second instance knows this one.
+	other := newVisitor(t, newInquiryRouter(db), "192.0.2.60")
+	other.cookies = v.cookies
+	if rec := other.get("/admin"); rec.Code != http.StatusOK {
+		t.Errorf("another instance does not know the session: %d", rec.Code)
+	}
+	// Sign-in form: wrong password, CSRF missing.
+	w := newVisitor(t, e, "192.0.2.61")
+	if rec := w.post("/admin/login", url.Values{"_csrf": {w.csrf()}, "email": {email}, "password": {"wrong"}}); rec.Code != http.StatusUnauthorized {
+		t.Errorf("wrong password = %d, want 401", rec.Code)
+	}
+	if rec := w.post("/admin/login", url.Values{"email": {email}, "password": {staffPassword}}); rec.Code != http.StatusForbidden {
+		t.Errorf("sign-in without CSRF token = %d, want 403", rec.Code)
+	}
+	// Expired sessions (idle or absolute) are gone from the store.
+	db.Exec("UPDATE sessions SET expiry = now() - interval '1 second'")
+	if rec := other.get("/admin"); rec.Code != http.StatusSeeOther {
+		t.Errorf("expired session = %d, want a redirect to sign in", rec.Code)
+	}
+	v.signIn(email, staffPassword)
+	// Disabling an account ends its sessions at the next request.
+	db.Exec("UPDATE staff_users SET disabled_at = now()")
+	if rec := v.get("/admin"); rec.Code != http.StatusSeeOther {
+		t.Errorf("disabled account = %d, want a redirect to sign in", rec.Code)
+	}
+	db.Exec("UPDATE staff_users SET disabled_at = NULL")
+	v.signIn(email, staffPassword)
+	if rec := v.post("/admin/logout", url.Values{"_csrf": {v.csrf()}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("sign-out = %d", rec.Code)
+	}
+	if rec := v.get("/admin"); rec.Code != http.StatusSeeOther {
+		t.Errorf("after sign-out = %d", rec.Code)
+	}
+}
+
+func TestStaffSignInLocksAfterRepeatedFailures(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	email := createStaff(t, db, models.RoleEditor)
+	v := newVisitor(t, e, "192.0.2.70")
+	for range models.MaxFailedSignIns {
+		v.post("/admin/login", url.Values{"_csrf": {v.csrf()}, "email": {email}, "password": {"guess"}})
+	}
+	rec := v.post("/admin/login", url.Values{"_csrf": {v.csrf()}, "email": {email}, "password": {staffPassword}})
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "锁定") {
+		t.Errorf("right password on a locked account = %d", rec.Code)
+	}
+}
+
+func TestChangeOwnPassword(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	email := createStaff(t, db, models.RoleViewer)
+	v := newVisitor(t, e, "192.0.2.80")
+	v.signIn(email, staffPassword)
+	token := v.csrf()
+	for _, c := range []struct {
+		current, next, confirm string
+		status                 int
+	}{
+		{"wrong", "a new long password", "a new long password", 422},
+		{staffPassword, "short", "short", 422},
+		{staffPassword, "a new long password", "something else!!", 422},
+		{staffPassword, "a new long password", "a new long password", 200},
+	} {
+		rec := v.post("/admin/password", url.Values{"_csrf": {token}, "current": {c.current}, "new": {c.next}, "confirm": {c.confirm}})
+		if rec.Code != c.status {
+			t.Errorf("change %q → %q = %d, want %d", c.current, c.next, rec.Code, c.status)
+		}
+	}
+	if _, err := models.Authenticate(context.Background(), db, email, "a new long password"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+}
