@@ -121,8 +121,7 @@ func currentStaff(c echo.Context) models.StaffUser {
 }
 
 func (h *Handler) adminPage(c echo.Context, title string) views.Page {
-	p := views.Page{Title: title + " | " + i18n.T(ctx(c), "admin.title"), NoIndex: true}
-	return p
+	return views.Page{Title: title + " | " + i18n.T(ctx(c), "admin.title"), NoIndex: true}
 }
 
 func (h *Handler) adminNav(c echo.Context) views.AdminNav {

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -123,29 +122,24 @@ func (h *Handler) NewInquiry(c echo.Context) error {
 	return h.renderInquiryForm(c, http.StatusOK, form, nil, "")
 }
 
-func (f *inquiryForm) set(kind, slug string) {
-	switch kind {
-	case "region":
-		f.Region = slug
-	case "chain":
-		f.Chain = slug
-	case "park":
-		f.Park = slug
-	case "policy":
-		f.Policy = slug
-	case "project":
-		f.Project = slug
-	}
+// subjectSlug is the form field that holds a subject kind's slug.
+func (f *inquiryForm) subjectSlug(kind string) *string {
+	return map[string]*string{"region": &f.Region, "chain": &f.Chain, "park": &f.Park, "policy": &f.Policy, "project": &f.Project}[kind]
 }
 
+func (f *inquiryForm) set(kind, slug string) { *f.subjectSlug(kind) = slug }
+
 func (f *inquiryForm) setIfEmpty(kind, slug string) {
-	if (kind == "region" && f.Region == "") || (kind == "chain" && f.Chain == "") {
+	if *f.subjectSlug(kind) == "" {
 		f.set(kind, slug)
 	}
 }
 
-func (f inquiryForm) slugOf(kind string) string {
-	return map[string]string{"region": f.Region, "chain": f.Chain, "park": f.Park, "policy": f.Policy, "project": f.Project}[kind]
+func (f inquiryForm) slugOf(kind string) string { return *f.subjectSlug(kind) }
+
+// subjectID is the inquiry column that links a subject kind.
+func subjectID(in *models.Inquiry, kind string) **int64 {
+	return map[string]**int64{"region": &in.RegionID, "chain": &in.ChainID, "park": &in.ParkID, "policy": &in.PolicyID, "project": &in.ProjectID}[kind]
 }
 
 // CreateInquiry receives the form. It stores the inquiry and its e-mails in
@@ -219,18 +213,7 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 	}
 	for kind, s := range subjects {
 		id := s.ID
-		switch kind {
-		case "region":
-			record.RegionID = &id
-		case "chain":
-			record.ChainID = &id
-		case "park":
-			record.ParkID = &id
-		case "policy":
-			record.PolicyID = &id
-		case "project":
-			record.ProjectID = &id
-		}
+		*subjectID(&record, kind) = &id
 	}
 	stored, created, err := models.CreateInquiry(cx, h.db, record, func(tx *gorm.DB, in models.Inquiry) error {
 		return outbox.Enqueue(tx, h.mailDomain(), h.newInquiryMail(in, token, subjects)...)
@@ -382,17 +365,8 @@ func (h *Handler) AddInquiryMessage(c echo.Context) error {
 		return h.renderInquiryStatus(c, http.StatusConflict, token, status, "", "", i18n.T(cx, "inquiry.status.closed"))
 	}
 	body := strings.TrimSpace(strings.ReplaceAll(c.FormValue("message"), "\r\n", "\n"))
-	problem := ""
-	switch {
-	case !utf8.ValidString(body) || hasControl(body, true):
-		problem = i18n.T(cx, "inquiry.err.invalid_text")
-	case body == "":
-		problem = i18n.T(cx, "inquiry.err.required")
-	case utf8.RuneCountInString(body) > maxMessage:
-		problem = i18n.T(cx, "inquiry.err.too_long", map[string]any{"Max": maxMessage, "N": utf8.RuneCountInString(body)})
-	}
-	if problem != "" {
-		return h.renderInquiryStatus(c, http.StatusUnprocessableEntity, token, status, body, problem, "")
+	if problem := checkText(body, maxMessage, true, true); problem != nil {
+		return h.renderInquiryStatus(c, http.StatusUnprocessableEntity, token, status, body, i18n.T(cx, problem.ID, problem.Data), "")
 	}
 	err = models.AddInvestorMessage(cx, h.db, in.ID, body, func(tx *gorm.DB) error {
 		return outbox.Enqueue(tx, h.mailDomain(), h.followUpMail(in, body)...)

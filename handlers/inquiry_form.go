@@ -83,13 +83,8 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 	in := inquiryInput{inquiryForm: f}
 	errs := fieldErrors{}
 	text := func(field, value string, max int, required, multiline bool) {
-		switch {
-		case !utf8.ValidString(value) || hasControl(value, multiline):
-			errs[field] = fieldError{ID: "inquiry.err.invalid_text"}
-		case required && value == "":
-			errs[field] = fieldError{ID: "inquiry.err.required"}
-		case utf8.RuneCountInString(value) > max:
-			errs[field] = fieldError{ID: "inquiry.err.too_long", Data: map[string]any{"Max": max, "N": utf8.RuneCountInString(value)}}
+		if problem := checkText(value, max, required, multiline); problem != nil {
+			errs[field] = *problem
 		}
 	}
 	text("name", f.Name, maxName, true, false)
@@ -123,10 +118,11 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 	}
 
 	unit, unitOK := amountUnits[f.Unit]
-	switch {
-	case f.Amount == "":
-	case !unitOK:
+	if f.Unit != "" && !unitOK {
 		errs["unit"] = fieldError{ID: "inquiry.err.choice"}
+	}
+	switch {
+	case f.Amount == "" || !unitOK:
 	case len(f.Amount) > maxAmount:
 		errs["amount"] = fieldError{ID: "inquiry.err.amount"}
 	default:
@@ -141,7 +137,7 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 			in.AmountYuan = &yuan
 		}
 	}
-	if f.Unit != "" && !unitOK {
+	if f.Amount != "" && f.Unit == "" {
 		errs["unit"] = fieldError{ID: "inquiry.err.choice"}
 	}
 	if _, ok := i18n.Parse(f.Language); !ok {
@@ -157,6 +153,20 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 		return inquiryInput{}, errs
 	}
 	return in, nil
+}
+
+// checkText is what is wrong with a typed text, or nil: unreadable or
+// control characters, missing when required, or longer than max characters.
+func checkText(value string, max int, required, multiline bool) *fieldError {
+	switch n := utf8.RuneCountInString(value); {
+	case !utf8.ValidString(value) || hasControl(value, multiline):
+		return &fieldError{ID: "inquiry.err.invalid_text"}
+	case required && value == "":
+		return &fieldError{ID: "inquiry.err.required"}
+	case n > max:
+		return &fieldError{ID: "inquiry.err.too_long", Data: map[string]any{"Max": max, "N": n}}
+	}
+	return nil
 }
 
 // hasControl reports control characters; a message may hold line breaks
