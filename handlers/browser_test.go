@@ -239,3 +239,42 @@ func TestScreenshots(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserAdminScreenshots signs in through the form in Chromium and
+// saves the admin's sign-in page and dashboard at both widths.
+func TestBrowserAdminScreenshots(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	email := createStaff(t, db, models.RoleOfficer)
+	srv := httptest.NewServer(newInquiryRouter(db))
+	defer srv.Close()
+	ctx := newBrowser(t)
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var login, dashboard [2][]byte
+	var bar string
+	for i, width := range []int64{390, 1280} {
+		err := chromedp.Run(ctx,
+			chromedp.EmulateViewport(width, 900),
+			chromedp.Navigate(srv.URL+"/admin/login"),
+			chromedp.WaitVisible(`#f-email`, chromedp.ByQuery),
+			chromedp.FullScreenshot(&login[i], 100),
+			chromedp.SendKeys(`#f-email`, email, chromedp.ByQuery),
+			chromedp.SendKeys(`#f-password`, staffPassword, chromedp.ByQuery),
+			chromedp.Click(`form[data-testid="login-form"] button`, chromedp.ByQuery),
+			chromedp.WaitVisible(`[data-testid="admin-counts"]`, chromedp.ByQuery),
+			chromedp.Text(`[data-testid="admin-bar"]`, &bar, chromedp.ByQuery),
+			chromedp.FullScreenshot(&dashboard[i], 100),
+			chromedp.Click(`[data-testid="sign-out"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#f-email`, chromedp.ByQuery),
+		)
+		if err != nil {
+			t.Fatalf("admin at %d px: %v", width, err)
+		}
+		if !strings.Contains(bar, "招商专员") {
+			t.Errorf("admin bar %q does not name the role", bar)
+		}
+		_ = os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("admin-login-%d.png", width)), login[i], 0o644)
+		_ = os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("admin-dashboard-%d.png", width)), dashboard[i], 0o644)
+	}
+}
