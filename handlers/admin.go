@@ -64,6 +64,7 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	h.adminRoute(g, http.MethodGet, "/password", h.AdminPasswordForm, allRoles...)
 	h.adminRoute(g, http.MethodPost, "/password", h.AdminChangePassword, allRoles...)
 	h.adminRoute(g, http.MethodGet, "/inquiries", h.AdminInquiries, models.RoleAdmin, models.RoleOfficer)
+	h.contentRoutes(g)
 }
 
 func (h *Handler) adminRoute(g *echo.Group, method, path string, handler echo.HandlerFunc, roles ...string) {
@@ -132,9 +133,13 @@ func (h *Handler) adminNav(c echo.Context) views.AdminNav {
 		CSRFToken: csrfToken(c),
 		Links:     []views.LinkItem{{Path: adminPrefix, Name: i18n.T(cx, "admin.nav.dashboard")}},
 	}
+	for _, t := range contentTypes {
+		nav.Links = append(nav.Links, views.LinkItem{Path: t.adminPath(), Name: i18n.T(cx, "kind."+t.Kind)})
+	}
 	if u.Role == models.RoleAdmin || u.Role == models.RoleOfficer {
 		nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/inquiries", Name: i18n.T(cx, "admin.nav.inquiries")})
 	}
+	nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/audit", Name: i18n.T(cx, "admin.nav.audit")})
 	nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/password", Name: i18n.T(cx, "admin.nav.password")})
 	return nav
 }

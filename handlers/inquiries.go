@@ -174,7 +174,7 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 				errs = fieldErrors{}
 			}
 			if kind == "region" || kind == "chain" {
-				errs[kind] = fieldError{ID: "inquiry.err.choice"}
+				errs[kind] = fieldError{ID: "form.err.choice"}
 			} else {
 				// A hidden field: the page it came from was unpublished since.
 				errs["form"] = fieldError{ID: "inquiry.unknown_subject"}
@@ -186,7 +186,7 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 		}
 	}
 	if len(errs) > 0 {
-		if errs["form"].ID == "inquiry.err.expired" {
+		if errs["form"].ID == "form.err.expired" {
 			form.SubmissionKey = newSubmissionKey()
 		}
 		return h.renderInquiryForm(c, http.StatusUnprocessableEntity, form, errs, "")

@@ -95,7 +95,7 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 	text("message", f.Message, maxMessage, true, true)
 	for field, slug := range map[string]string{"chain": f.Chain, "region": f.Region, "park": f.Park, "policy": f.Policy, "project": f.Project} {
 		if slug != "" && (len(slug) > maxSlug || !slugPattern.MatchString(slug)) {
-			errs[field] = fieldError{ID: "inquiry.err.choice"}
+			errs[field] = fieldError{ID: "form.err.choice"}
 		}
 	}
 
@@ -103,51 +103,51 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 		if email, ok := parseEmail(f.Email); ok {
 			in.Email = email
 		} else {
-			errs["email"] = fieldError{ID: "inquiry.err.email"}
+			errs["email"] = fieldError{ID: "form.err.email"}
 		}
 	}
 	if _, bad := errs["phone"]; !bad && f.Phone != "" {
 		if phone, ok := parsePhone(f.Phone); ok {
 			in.PhoneE164 = phone
 		} else {
-			errs["phone"] = fieldError{ID: "inquiry.err.phone"}
+			errs["phone"] = fieldError{ID: "form.err.phone"}
 		}
 	}
 	if f.Email == "" && f.Phone == "" {
-		errs["email"] = fieldError{ID: "inquiry.err.contact_needed"}
+		errs["email"] = fieldError{ID: "form.err.contact_needed"}
 	}
 
 	unit, unitOK := amountUnits[f.Unit]
 	if f.Unit != "" && !unitOK {
-		errs["unit"] = fieldError{ID: "inquiry.err.choice"}
+		errs["unit"] = fieldError{ID: "form.err.choice"}
 	}
 	switch {
 	case f.Amount == "" || !unitOK:
 	case len(f.Amount) > maxAmount:
-		errs["amount"] = fieldError{ID: "inquiry.err.amount"}
+		errs["amount"] = fieldError{ID: "form.err.amount"}
 	default:
 		amount, err := decimal.NewFromString(strings.ReplaceAll(f.Amount, ",", ""))
 		switch {
 		case err != nil || !amount.IsPositive() || amount.Exponent() < -4:
-			errs["amount"] = fieldError{ID: "inquiry.err.amount"}
+			errs["amount"] = fieldError{ID: "form.err.amount"}
 		case amount.GreaterThan(decimal.NewFromInt(1_000_000)):
-			errs["amount"] = fieldError{ID: "inquiry.err.amount_too_large"}
+			errs["amount"] = fieldError{ID: "form.err.amount_too_large"}
 		default:
 			yuan := amount.Mul(decimal.NewFromInt(unit)).Round(0).IntPart()
 			in.AmountYuan = &yuan
 		}
 	}
 	if f.Amount != "" && f.Unit == "" {
-		errs["unit"] = fieldError{ID: "inquiry.err.choice"}
+		errs["unit"] = fieldError{ID: "form.err.choice"}
 	}
 	if _, ok := i18n.Parse(f.Language); !ok {
-		errs["language"] = fieldError{ID: "inquiry.err.choice"}
+		errs["language"] = fieldError{ID: "form.err.choice"}
 	}
 	if !f.Consent {
-		errs["consent"] = fieldError{ID: "inquiry.err.consent"}
+		errs["consent"] = fieldError{ID: "form.err.consent"}
 	}
 	if !submissionKeyPattern.MatchString(f.SubmissionKey) {
-		errs["form"] = fieldError{ID: "inquiry.err.expired"}
+		errs["form"] = fieldError{ID: "form.err.expired"}
 	}
 	if len(errs) > 0 {
 		return inquiryInput{}, errs
@@ -160,11 +160,11 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 func checkText(value string, max int, required, multiline bool) *fieldError {
 	switch n := utf8.RuneCountInString(value); {
 	case !utf8.ValidString(value) || hasControl(value, multiline):
-		return &fieldError{ID: "inquiry.err.invalid_text"}
+		return &fieldError{ID: "form.err.invalid_text"}
 	case required && value == "":
-		return &fieldError{ID: "inquiry.err.required"}
+		return &fieldError{ID: "form.err.required"}
 	case n > max:
-		return &fieldError{ID: "inquiry.err.too_long", Data: map[string]any{"Max": max, "N": n}}
+		return &fieldError{ID: "form.err.too_long", Data: map[string]any{"Max": max, "N": n}}
 	}
 	return nil
 }

@@ -3,9 +3,11 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"investportal/models"
 	"investportal/views"
 	"investportal/views/i18n"
 )
@@ -50,6 +52,10 @@ func (h *Handler) page(c echo.Context, section, title, description string) views
 	p := views.Page{Title: title, Description: description, Path: path, Section: section}
 	if h.baseURL != nil {
 		p.BaseURL = h.baseURL.String()
+	}
+	if models.Previewing(ctx(c)) {
+		// No canonical or language links: the preview has no public address yet.
+		p.PreviewOf, p.NoIndex, p.Path = strings.TrimSuffix(c.Request().URL.Path, "/preview"), true, ""
 	}
 	return p
 }

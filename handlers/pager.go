@@ -16,7 +16,12 @@ const listPageSize = 20
 // newPager links the pages of a list of total entries. A page past the end
 // (after a filter narrowed the list) is a 404.
 func newPager(c echo.Context, path string, page, total int64) (views.Pager, error) {
-	pages := max(1, (total+listPageSize-1)/listPageSize)
+	return newPagerOf(c, path, page, total, listPageSize)
+}
+
+// newPagerOf is newPager for lists of another page size.
+func newPagerOf(c echo.Context, path string, page, total, size int64) (views.Pager, error) {
+	pages := max(1, (total+size-1)/size)
 	if page > pages {
 		return views.Pager{}, echo.ErrNotFound
 	}

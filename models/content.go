@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"time"
 
 	"gorm.io/gorm"
@@ -24,8 +25,33 @@ const (
 
 // Public restricts a query on a content table to what visitors may see:
 // published, due, and not deleted (GORM adds the deleted_at condition).
+// Under WithPreview the one record being previewed is visible as well, so
+// a draft shows exactly as its public page will, among public neighbours.
 func Public(table string) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
-		return db.Where(table+".status = ? AND ("+table+".publish_at IS NULL OR "+table+".publish_at <= now())", StatusPublished)
+		public := "(" + table + ".status = ? AND (" + table + ".publish_at IS NULL OR " + table + ".publish_at <= now()))"
+		if p, ok := db.Statement.Context.Value(previewKey{}).(previewing); ok && p.table == table {
+			return db.Where("("+public+" OR "+table+".id = ?)", StatusPublished, p.id)
+		}
+		return db.Where(public, StatusPublished)
 	}
+}
+
+type previewKey struct{}
+
+type previewing struct {
+	table string
+	id    int64
+}
+
+// Previewing reports whether a request shows a staff preview.
+func Previewing(ctx context.Context) bool {
+	_, ok := ctx.Value(previewKey{}).(previewing)
+	return ok
+}
+
+// WithPreview makes Public let one record of a table through, whatever its
+// state, for the admin's preview of a draft.
+func WithPreview(ctx context.Context, table string, id int64) context.Context {
+	return context.WithValue(ctx, previewKey{}, previewing{table, id})
 }

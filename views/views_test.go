@@ -2,6 +2,7 @@ package views
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -58,5 +59,27 @@ func TestErrorPageShowsRequestID(t *testing.T) {
 	}
 	if href, _ := doc.Find(`[data-testid="error-page"] a`).Attr("href"); href != "/en" {
 		t.Errorf("English error page links home to %q, want /en", href)
+	}
+}
+
+func TestSanitizeMarkdownRemovesRawHTML(t *testing.T) {
+	cases := map[string]string{
+		"**粗体** 和 [链接](https://example.com)":     "**粗体** 和 [链接](https://example.com)",
+		"前<script>alert(1)</script>后":            "前alert(1)后",
+		"<div onclick=\"x()\">\n块\n</div>\n\n正文": "\n正文",
+		"<scr<b>ipt>alert(1)</script>":           "",
+		"x <scr<b>ipt>alert(1)</script>":         "x alert(1)",
+		"`<b>代码里的标签保留</b>`":                      "`<b>代码里的标签保留</b>`",
+		"1 < 2 且 3 > 2":                          "1 < 2 且 3 > 2",
+	}
+	for in, want := range cases {
+		got := SanitizeMarkdown(in)
+		if got != want {
+			t.Errorf("SanitizeMarkdown(%q) = %q, want %q", in, got, want)
+		}
+		var buf bytes.Buffer
+		if err := RichText(got).Render(context.Background(), &buf); err != nil || strings.Contains(buf.String(), "<script") {
+			t.Errorf("%q still renders a script", in)
+		}
 	}
 }

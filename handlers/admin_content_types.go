@@ -1,0 +1,323 @@
+package handlers
+
+import (
+	"investportal/models"
+)
+
+// The content types staff edit, described once: the admin's routes,
+// lists, forms, validation and audit all follow from these descriptions.
+// The admin is Simplified Chinese only, so field labels are written here,
+// beside the fields they name. Limits equal the schema's CHECKs.
+
+// fieldWidget is how a field is typed in and what it accepts.
+type fieldWidget int
+
+const (
+	widgetText     fieldWidget = iota // one line of text
+	widgetTextarea                    // several lines of plain text
+	widgetMarkdown                    // Markdown, sanitised when saved and when shown
+	widgetSlug                        // made from the title when left empty
+	widgetChoice                      // one of fixed values
+	widgetRef                         // another record
+	widgetDate                        // YYYY-MM-DD
+	widgetTime                        // Beijing time, YYYY-MM-DDTHH:MM
+	widgetMoney                       // typed in 万元, stored in yuan
+	widgetInt                         // whole number ≥ 0
+	widgetDecimal                     // number ≥ 0 with up to two decimals
+	widgetCheckbox                    // yes or no
+	widgetURL                         // http(s) address
+	widgetEmail                       // e-mail address
+	widgetPhone                       // phone number as printed on a card
+)
+
+// adminField is one editable column.
+type adminField struct {
+	Name     string // the column
+	Label    string
+	Widget   fieldWidget
+	Required bool
+	Max      int      // characters, for text widgets
+	Choices  []string // values of a widgetChoice
+	Labels   string   // catalog prefix naming each choice ("region.kind."); "" shows fixedLabels or the value
+	Ref      string   // content type key a widgetRef points at
+	Help     string
+	Digits   int // widgetDecimal: digits before the point (default 8)
+	Decimals int // widgetDecimal: digits after it (default 2)
+}
+
+// childSpec is a table of repeatable rows under a record.
+type childSpec struct {
+	Table, ParentKey, Label string
+	FirstPosition           int
+	Fields                  []adminField
+	check                   func(row map[string]string, errs fieldErrors, prefix string)
+}
+
+// contentType is one kind of content the admin edits.
+type contentType struct {
+	Key        string // URL segment under /admin
+	Table      string
+	Kind       string // catalog key suffix: kind.<Kind>
+	TitleField string
+	PublicPath string // the public page, followed by the slug
+	Fields     []adminField
+	Children   []childSpec
+	check      func(values map[string]string, errs fieldErrors) // rules across fields
+}
+
+// fixedLabels names choices the catalog does not.
+var fixedLabels = map[string]string{
+	"over": "超过(突破、余)", "about": "约", "": "—",
+	"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English",
+	"draft": "草稿", "published": "发布",
+}
+
+var (
+	statusField    = adminField{Name: "status", Label: "状态", Widget: widgetChoice, Required: true, Choices: []string{models.StatusDraft, models.StatusPublished}}
+	publishAtField = adminField{Name: "publish_at", Label: "发布时间(北京时间)", Widget: widgetTime,
+		Help: "留空则发布后立即公开;填写将来的时间则到时自动公开。"}
+	slugField   = adminField{Name: "slug", Label: "网址标识", Widget: widgetSlug, Max: models.MaxSlugLength, Help: "小写字母、数字和连字符;留空则按标题的拼音生成。公开后请勿随意修改,旧链接会失效。"}
+	sourceField = adminField{Name: "source_article_id", Label: "信息来源(新闻)", Widget: widgetRef, Ref: "news"}
+	regionField = adminField{Name: "region_id", Label: "所属地区", Widget: widgetRef, Ref: "regions", Required: true}
+)
+
+func textField(name, label string, max int, required bool) adminField {
+	return adminField{Name: name, Label: label, Widget: widgetText, Max: max, Required: required}
+}
+
+func areaField(name, label string, widget fieldWidget) adminField {
+	return adminField{Name: name, Label: label, Widget: widget, Max: 20000}
+}
+
+// contactChild is the named officers of a region, park or chain.
+func contactChild(parentKey string) childSpec {
+	return childSpec{Table: "contacts", ParentKey: parentKey, Label: "联系人", Fields: []adminField{
+		textField("name", "姓名", 100, true),
+		textField("name_en", "英文姓名", 200, false),
+		textField("title", "职务", 200, true),
+		textField("organisation", "单位", 200, true),
+		{Name: "phone", Label: "电话", Widget: widgetPhone, Max: 30},
+		{Name: "email", Label: "电子邮件", Widget: widgetEmail, Max: 254},
+		{Name: "languages", Label: "语言", Widget: widgetText, Max: 50, Required: true, Help: "如 zh,en"},
+	}, check: checkContact}
+}
+
+var contentTypes = []contentType{
+	{
+		Key: "regions", Table: "regions", Kind: "region", TitleField: "name", PublicPath: "/regions/",
+		Fields: []adminField{
+			textField("name", "名称", 100, true), slugField, textField("name_en", "英文名称", 200, false),
+			{Name: "kind", Label: "类型", Widget: widgetChoice, Required: true, Labels: "region.kind.",
+				Choices: []string{"province", "city", "district", "banner", "county", "economic_zone"}},
+			{Name: "parent_id", Label: "上级地区", Widget: widgetRef, Ref: "regions"},
+			areaField("summary", "简介", widgetTextarea), areaField("summary_en", "英文简介", widgetTextarea),
+			areaField("description", "概况", widgetMarkdown), areaField("transport", "交通区位", widgetMarkdown),
+			areaField("talent", "人才资源", widgetMarkdown), areaField("business_environment", "营商环境", widgetMarkdown),
+			sourceField, statusField, publishAtField,
+		},
+		Children: []childSpec{{Table: "region_figures", ParentKey: "region_id", Label: "主要数据", Fields: []adminField{
+			textField("label", "指标", 100, true), textField("label_en", "英文指标", 200, false),
+			{Name: "value", Label: "数值", Widget: widgetDecimal, Required: true, Digits: 16, Decimals: 4},
+			textField("unit", "单位", 20, false),
+			{Name: "qualifier", Label: "限定", Widget: widgetChoice, Choices: []string{"", "over", "about"}},
+			{Name: "year", Label: "年份", Widget: widgetInt, Required: true},
+			textField("as_of", "统计口径", 100, false),
+			{Name: "source_article_id", Label: "来源新闻", Widget: widgetRef, Ref: "news"},
+			textField("source_note", "来源说明", 300, false),
+			{Name: "featured", Label: "首页展示", Widget: widgetCheckbox},
+		}, check: checkFigure}, contactChild("region_id")},
+		check: checkNotOwnParent("parent_id"),
+	},
+	{
+		Key: "parks", Table: "parks", Kind: "park", TitleField: "name", PublicPath: "/parks/",
+		Fields: []adminField{
+			textField("name", "名称", 100, true), slugField, textField("name_en", "英文名称", 200, false),
+			regionField,
+			{Name: "parent_park_id", Label: "所在园区", Widget: widgetRef, Ref: "parks"},
+			{Name: "kind", Label: "类型", Widget: widgetChoice, Required: true, Labels: "park.kind.",
+				Choices: []string{"high_tech_zone", "development_zone", "industrial_park", "agricultural_zone", "logistics_park", "incubator"}},
+			{Name: "area_km2", Label: "面积(平方公里)", Widget: widgetDecimal},
+			{Name: "standard_factory_m2", Label: "标准化厂房(平方米)", Widget: widgetInt},
+			textField("focus_industries", "主导产业", 500, false),
+			areaField("summary", "简介", widgetTextarea), areaField("summary_en", "英文简介", widgetTextarea),
+			areaField("description", "详细介绍", widgetMarkdown),
+			sourceField, statusField, publishAtField,
+		},
+		Children: []childSpec{contactChild("park_id")},
+		check:    checkNotOwnParent("parent_park_id"),
+	},
+	{
+		Key: "chains", Table: "industry_chains", Kind: "chain", TitleField: "name", PublicPath: "/chains/",
+		Fields: []adminField{
+			textField("name", "名称", 100, true), slugField, textField("name_en", "英文名称", 200, false),
+			regionField,
+			textField("leader_name", "链长", 100, false), textField("leader_title", "链长职务", 200, false),
+			areaField("summary", "简介", widgetTextarea), areaField("summary_en", "英文简介", widgetTextarea),
+			areaField("description", "详细介绍", widgetMarkdown),
+			sourceField, statusField, publishAtField,
+		},
+		Children: []childSpec{contactChild("chain_id")},
+	},
+	{
+		Key: "policies", Table: "policies", Kind: "policy", TitleField: "title", PublicPath: "/policies/",
+		Fields: []adminField{
+			textField("title", "标题", 300, true), slugField, textField("title_en", "英文标题", 300, false),
+			regionField,
+			textField("issuing_body", "发布机关", 200, true), textField("document_number", "文号", 100, false),
+			{Name: "issued_on", Label: "发布日期", Widget: widgetDate},
+			{Name: "effective_on", Label: "施行日期", Widget: widgetDate},
+			{Name: "expires_on", Label: "失效日期", Widget: widgetDate},
+			areaField("summary", "摘要", widgetTextarea), areaField("summary_en", "英文摘要", widgetTextarea),
+			areaField("body", "正文", widgetMarkdown),
+			sourceField, statusField, publishAtField,
+		},
+		Children: []childSpec{{Table: "benefit_items", ParentKey: "policy_id", Label: "扶持条款", Fields: []adminField{
+			{Name: "kind", Label: "类别", Widget: widgetChoice, Required: true, Labels: "benefit.kind.", Choices: models.BenefitKinds},
+			{Name: "level", Label: "级别", Widget: widgetChoice, Labels: "benefit.level.",
+				Choices: []string{"", models.LevelNational, models.LevelProvincial, models.LevelCity, models.LevelDistrict}},
+			textField("recipient", "适用对象", 200, true),
+			{Name: "amount_yuan", Label: "金额(万元)", Widget: widgetMoney},
+			textField("condition", "条件", 1000, false),
+		}}},
+		check: checkDateOrder("effective_on", "expires_on"),
+	},
+	{
+		Key: "events", Table: "signing_events", Kind: "event", TitleField: "name", PublicPath: "/events/",
+		Fields: []adminField{
+			textField("name", "名称", 200, true), slugField, textField("name_en", "英文名称", 300, false),
+			regionField,
+			{Name: "kind", Label: "类型", Widget: widgetChoice, Required: true, Labels: "event.kind.",
+				Choices: []string{"ceremony", "online_signing", "conference", "groundbreaking", "cooperation"}},
+			{Name: "held_on", Label: "举办日期", Widget: widgetDate, Required: true},
+			textField("place", "地点", 200, false), textField("organiser", "主办单位", 200, false),
+			{Name: "reported_project_count", Label: "公布的签约项目数", Widget: widgetInt},
+			{Name: "reported_company_count", Label: "公布的签约企业数", Widget: widgetInt},
+			{Name: "reported_total_yuan", Label: "公布的签约总额(万元)", Widget: widgetMoney},
+			areaField("summary", "简介", widgetTextarea), areaField("summary_en", "英文简介", widgetTextarea),
+			sourceField, statusField, publishAtField,
+		},
+	},
+	{
+		Key: "projects", Table: "projects", Kind: "project", TitleField: "name", PublicPath: "/projects/",
+		Fields: []adminField{
+			textField("name", "项目名称", 200, true), slugField, textField("name_en", "英文名称", 300, false),
+			textField("investor", "投资方", 200, false),
+			regionField,
+			{Name: "chain_id", Label: "产业链", Widget: widgetRef, Ref: "chains"},
+			{Name: "park_id", Label: "所在园区", Widget: widgetRef, Ref: "parks"},
+			{Name: "signing_event_id", Label: "签约活动", Widget: widgetRef, Ref: "events"},
+			{Name: "category", Label: "类别", Widget: widgetChoice, Required: true, Labels: "project.category.", Choices: models.ProjectCategories},
+			{Name: "build_type", Label: "建设性质", Widget: widgetChoice, Required: true, Labels: "project.build.", Choices: []string{"new", "continuing"}},
+			{Name: "contracted_amount_yuan", Label: "签约额(万元)", Widget: widgetMoney},
+			{Name: "planned_investment_yuan", Label: "计划总投资(万元)", Widget: widgetMoney},
+			{Name: "completed_investment_yuan", Label: "已完成投资(万元)", Widget: widgetMoney, Required: true},
+			{Name: "stage", Label: "进度", Widget: widgetChoice, Required: true, Labels: "project.stage.", Choices: models.ProjectStages},
+			{Name: "flag", Label: "红绿旗", Widget: widgetChoice, Required: true, Labels: "project.flag.", Choices: []string{"none", "green", "red"}},
+			{Name: "signed_on", Label: "签约日期", Widget: widgetDate},
+			{Name: "land_area_mu", Label: "用地(亩)", Widget: widgetDecimal},
+			areaField("summary", "简介", widgetTextarea), areaField("summary_en", "英文简介", widgetTextarea),
+			areaField("description", "详细介绍", widgetMarkdown),
+			sourceField, statusField, publishAtField,
+		},
+		Children: []childSpec{{Table: "project_managers", ParentKey: "project_id", Label: "项目管家", FirstPosition: 1, Fields: []adminField{
+			textField("name", "姓名", 100, true), textField("title", "职务", 200, false),
+		}}},
+	},
+	{
+		Key: "news", Table: "news_articles", Kind: "news", TitleField: "title", PublicPath: "/news/",
+		Fields: []adminField{
+			textField("title", "标题", 300, true), slugField, textField("title_en", "英文标题", 300, false),
+			textField("source_name", "来源媒体", 200, true),
+			{Name: "source_url", Label: "原文链接", Widget: widgetURL, Max: 2000},
+			textField("author", "作者", 200, false),
+			{Name: "published_on", Label: "发表日期", Widget: widgetDate},
+			{Name: "script", Label: "原文字体", Widget: widgetChoice, Required: true, Choices: []string{"zh-Hans", "zh-Hant", "en"}},
+			areaField("summary", "摘要", widgetTextarea),
+			{Name: "body", Label: "正文", Widget: widgetMarkdown, Max: 100000, Required: true},
+			statusField, publishAtField,
+		},
+	},
+}
+
+// contentTypeByKey finds a content type by its URL segment.
+func contentTypeByKey(key string) (contentType, bool) {
+	for _, t := range contentTypes {
+		if t.Key == key {
+			return t, true
+		}
+	}
+	return contentType{}, false
+}
+
+// editable is what the models need to know of a content type.
+func (t contentType) editable() models.EditableTable {
+	e := models.EditableTable{Table: t.Table, TitleColumn: t.TitleField, Columns: columnsOf(t.Fields)}
+	for _, ch := range t.Children {
+		e.Children = append(e.Children, models.ChildTable{Table: ch.Table, ParentKey: ch.ParentKey,
+			FirstPosition: ch.FirstPosition, Columns: columnsOf(ch.Fields)})
+	}
+	return e
+}
+
+func columnsOf(fields []adminField) []models.Column {
+	cols := make([]models.Column, len(fields))
+	for i, f := range fields {
+		cols[i] = models.Column{Name: f.Name, Kind: f.Widget.columnKind()}
+	}
+	return cols
+}
+
+func (w fieldWidget) columnKind() models.ColumnKind {
+	switch w {
+	case widgetRef:
+		return models.KindRef
+	case widgetDate:
+		return models.KindDate
+	case widgetTime:
+		return models.KindTime
+	case widgetMoney:
+		return models.KindMoney
+	case widgetInt:
+		return models.KindInt
+	case widgetDecimal:
+		return models.KindDecimal
+	case widgetCheckbox:
+		return models.KindBool
+	default:
+		return models.KindText
+	}
+}
+
+// Rules across fields, each reported beside the field to correct.
+
+func checkNotOwnParent(field string) func(map[string]string, fieldErrors) {
+	return func(values map[string]string, errs fieldErrors) {
+		if values[field] != "" && values[field] == values["id"] {
+			errs[field] = fieldError{ID: "admin.err.own_parent"}
+		}
+	}
+}
+
+func checkDateOrder(from, until string) func(map[string]string, fieldErrors) {
+	return func(values map[string]string, errs fieldErrors) {
+		// Canonical dates compare as text.
+		if values[from] != "" && values[until] != "" && values[until] < values[from] {
+			errs[until] = fieldError{ID: "admin.err.date_order"}
+		}
+	}
+}
+
+func checkFigure(row map[string]string, errs fieldErrors, prefix string) {
+	if row["source_article_id"] == "" && row["source_note"] == "" {
+		errs[prefix+"source_note"] = fieldError{ID: "admin.err.figure_source"}
+	}
+	if y := row["year"]; y != "" && (y < "1949" || y > "2100" || len(y) != 4) {
+		errs[prefix+"year"] = fieldError{ID: "admin.err.year"}
+	}
+}
+
+func checkContact(row map[string]string, errs fieldErrors, prefix string) {
+	if row["languages"] != "" && !languageListPattern.MatchString(row["languages"]) {
+		errs[prefix+"languages"] = fieldError{ID: "admin.err.languages"}
+	}
+}
