@@ -65,6 +65,7 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	h.adminRoute(g, http.MethodPost, "/password", h.AdminChangePassword, allRoles...)
 	h.adminRoute(g, http.MethodGet, "/inquiries", h.AdminInquiries, models.RoleAdmin, models.RoleOfficer)
 	h.contentRoutes(g)
+	h.userRoutes(g)
 }
 
 func (h *Handler) adminRoute(g *echo.Group, method, path string, handler echo.HandlerFunc, roles ...string) {
@@ -140,6 +141,9 @@ func (h *Handler) adminNav(c echo.Context) views.AdminNav {
 		nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/inquiries", Name: i18n.T(cx, "admin.nav.inquiries")})
 	}
 	nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/audit", Name: i18n.T(cx, "admin.nav.audit")})
+	if u.Role == models.RoleAdmin {
+		nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/users", Name: i18n.T(cx, "admin.nav.users")})
+	}
 	nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/password", Name: i18n.T(cx, "admin.nav.password")})
 	return nav
 }
@@ -201,10 +205,17 @@ func (h *Handler) AdminDashboard(c echo.Context) error {
 		return err
 	}
 	v := views.AdminDashboardView{Page: h.adminPage(c, i18n.T(cx, "admin.nav.dashboard")), Nav: h.adminNav(c)}
-	kinds := map[string]string{"regions": "region", "parks": "park", "industry_chains": "chain", "policies": "policy",
-		"signing_events": "event", "projects": "project", "news_articles": "news"}
 	for _, ct := range counts {
-		v.Counts = append(v.Counts, views.AdminCount{Label: i18n.T(cx, "kind."+kinds[ct.Table]), Published: ct.Published, Drafts: ct.Drafts})
+		t, _ := contentTypeForTable(ct.Table)
+		v.Counts = append(v.Counts, views.AdminCount{Label: i18n.T(cx, "kind."+t.Kind), Path: t.adminPath(),
+			Published: ct.Published, Scheduled: ct.Scheduled, Drafts: ct.Drafts})
+	}
+	recent, _, err := models.AuditEntries(cx, h.db, models.AuditQuery{Limit: 10})
+	if err != nil {
+		return err
+	}
+	if v.Changes, err = h.auditRows(cx, recent); err != nil {
+		return err
 	}
 	list, fresh, err := models.RecentInquiryList(cx, h.db, 10)
 	if err != nil {

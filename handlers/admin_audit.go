@@ -170,7 +170,11 @@ func (h *Handler) auditRows(cx context.Context, entries []models.AuditRow) ([]vi
 			for name, raw := range changes {
 				var pair [2]*string
 				_ = json.Unmarshal(raw, &pair)
-				row.Changes = append(row.Changes, views.AdminChange{Field: i18n.T(cx, "admin.audit.field."+name), Old: deref(pair[0]), New: deref(pair[1])})
+				before, after := deref(pair[0]), deref(pair[1])
+				if name == "role" || name == "stage" {
+					before, after = auditLabel(cx, name, before), auditLabel(cx, name, after)
+				}
+				row.Changes = append(row.Changes, views.AdminChange{Field: i18n.T(cx, "admin.audit.field."+name), Old: before, New: after})
 			}
 			rows[i] = row
 			continue
@@ -282,4 +286,16 @@ func contentTypeForTable(table string) (contentType, bool) {
 		}
 	}
 	return contentType{}, false
+}
+
+// auditLabel names a role or an inquiry stage as the admin shows it.
+func auditLabel(cx context.Context, field, value string) string {
+	switch {
+	case value == "":
+		return "—"
+	case field == "role":
+		return i18n.T(cx, "admin.role."+value)
+	default:
+		return i18n.T(cx, "inquiry.stage."+value)
+	}
 }

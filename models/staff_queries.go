@@ -152,8 +152,8 @@ func CountStaffUsers(ctx context.Context, db *gorm.DB) (int64, error) {
 // ContentCount is how many records of one content type are published and
 // how many wait as drafts (deleted ones not counted).
 type ContentCount struct {
-	Table             string
-	Published, Drafts int64
+	Table                        string
+	Published, Scheduled, Drafts int64
 }
 
 // ContentTables are the content types staff edit, in dashboard order.
@@ -165,7 +165,9 @@ func CountContent(ctx context.Context, db *gorm.DB) ([]ContentCount, error) {
 	for _, table := range ContentTables {
 		c := ContentCount{Table: table}
 		err := db.WithContext(ctx).Table(table).Where("deleted_at IS NULL").
-			Select("count(*) FILTER (WHERE status = 'published') AS published, count(*) FILTER (WHERE status = 'draft') AS drafts").
+			Select(`count(*) FILTER (WHERE status = 'published' AND (publish_at IS NULL OR publish_at <= now())) AS published,
+				count(*) FILTER (WHERE status = 'published' AND publish_at > now()) AS scheduled,
+				count(*) FILTER (WHERE status = 'draft') AS drafts`).
 			Scan(&c).Error
 		if err != nil {
 			return nil, err

@@ -71,3 +71,25 @@ func TestChangePassword(t *testing.T) {
 		t.Error("old password still works")
 	}
 }
+
+func TestTheLastAdministratorStaysOne(t *testing.T) {
+	db := dbtest.New(t, dbtest.Migrated)
+	ctx := context.Background()
+	admin, err := models.CreateStaffUser(ctx, db, "only@bureau.example", "唯一管理员", models.RoleAdmin, "a long test password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another administrator demoted meanwhile, so no active one would remain.
+	for _, change := range []models.StaffChange{{Name: "唯一管理员", Role: models.RoleEditor}, {Name: "唯一管理员", Role: models.RoleAdmin, Disabled: true}} {
+		if err := models.UpdateStaffUser(ctx, db, admin.ID, change, models.Actor{StaffID: admin.ID + 1}); !errors.Is(err, models.ErrLastAdmin) {
+			t.Errorf("%+v: %v, want models.ErrLastAdmin", change, err)
+		}
+	}
+	second, _, err := models.AddStaffUser(ctx, db, "second@bureau.example", "第二位", models.RoleAdmin, models.Actor{StaffID: admin.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.UpdateStaffUser(ctx, db, admin.ID, models.StaffChange{Name: "唯一管理员", Role: models.RoleViewer}, models.Actor{StaffID: second.ID}); err != nil {
+		t.Errorf("demotion with another administrator left: %v", err)
+	}
+}
