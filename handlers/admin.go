@@ -63,7 +63,7 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	h.adminRoute(g, http.MethodGet, "", h.AdminDashboard, allRoles...)
 	h.adminRoute(g, http.MethodGet, "/password", h.AdminPasswordForm, allRoles...)
 	h.adminRoute(g, http.MethodPost, "/password", h.AdminChangePassword, allRoles...)
-	h.adminRoute(g, http.MethodGet, "/inquiries", h.AdminInquiries, models.RoleAdmin, models.RoleOfficer)
+	h.inquiryRoutes(g)
 	h.contentRoutes(g)
 	h.userRoutes(g)
 }
@@ -229,24 +229,13 @@ func (h *Handler) AdminDashboard(c echo.Context) error {
 	return render(c, http.StatusOK, views.AdminDashboard(v))
 }
 
-// AdminInquiries lists the newest inquiries with their personal data.
-func (h *Handler) AdminInquiries(c echo.Context) error {
-	cx := ctx(c)
-	list, _, err := models.RecentInquiryList(cx, h.db, 100)
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.AdminInquiries(views.AdminInquiriesView{
-		Page: h.adminPage(c, i18n.T(cx, "admin.inquiries.title")), Nav: h.adminNav(c), Inquiries: h.inquiryRows(c, list),
-	}))
-}
-
 func (h *Handler) inquiryRows(c echo.Context, list []models.Inquiry) []views.AdminInquiryRow {
 	cx := ctx(c)
 	rows := make([]views.AdminInquiryRow, len(list))
 	for i, in := range list {
 		rows[i] = views.AdminInquiryRow{Reference: in.Reference, Received: views.DateTime(cx, in.CreatedAt),
-			Name: in.Name, Company: in.Company, Stage: i18n.T(cx, "inquiry.stage."+in.Stage)}
+			Name: in.Name, Company: in.Company, Stage: i18n.T(cx, "inquiry.stage."+in.Stage),
+			Path: adminPrefix + "/inquiries/" + in.Reference}
 	}
 	return rows
 }

@@ -92,9 +92,14 @@ type InquiryStatus struct {
 
 // LoadInquiryStatus finds an inquiry by the hash of its status token.
 func LoadInquiryStatus(ctx context.Context, db *gorm.DB, tokenHash []byte) (InquiryStatus, error) {
+	return loadInquiry(db.WithContext(ctx), "status_token_hash = ?", tokenHash, "inquiry_id = ? AND visible_to_investor")
+}
+
+// loadInquiry reads an inquiry, what it is about and the notes the notes
+// condition selects.
+func loadInquiry(db *gorm.DB, where string, key any, notes string) (InquiryStatus, error) {
 	var s InquiryStatus
-	db = db.WithContext(ctx)
-	err := db.Where("status_token_hash = ?", tokenHash).Take(&s.Inquiry).Error
+	err := db.Where(where, key).Take(&s.Inquiry).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return s, ErrNotFound
 	}
@@ -119,7 +124,7 @@ func LoadInquiryStatus(ctx context.Context, db *gorm.DB, tokenHash []byte) (Inqu
 	if s.Park, err = takeIfSet[Park](db, in.ParkID); err != nil {
 		return s, err
 	}
-	err = db.Where("inquiry_id = ? AND visible_to_investor", in.ID).Order("created_at, id").Find(&s.Notes).Error
+	err = db.Where(notes, in.ID).Order("created_at, id").Find(&s.Notes).Error
 	return s, err
 }
 
