@@ -66,6 +66,7 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	h.inquiryRoutes(g)
 	h.contentRoutes(g)
 	h.userRoutes(g)
+	h.uploadRoutes(g)
 }
 
 func (h *Handler) adminRoute(g *echo.Group, method, path string, handler echo.HandlerFunc, roles ...string) {
@@ -139,6 +140,9 @@ func (h *Handler) adminNav(c echo.Context) views.AdminNav {
 	}
 	if u.Role == models.RoleAdmin || u.Role == models.RoleOfficer {
 		nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/inquiries", Name: i18n.T(cx, "admin.nav.inquiries")})
+	}
+	if canEdit(c) {
+		nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/uploads", Name: i18n.T(cx, "admin.nav.uploads")})
 	}
 	nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/audit", Name: i18n.T(cx, "admin.nav.audit")})
 	if u.Role == models.RoleAdmin {

@@ -13,6 +13,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
+
+	"investportal/models/storage"
 )
 
 // Deps are what the handlers need from the outside world.
@@ -24,6 +26,7 @@ type Deps struct {
 	// 32 bytes, the same on every instance.
 	Secret    []byte
 	Inquiries InquirySettings
+	Uploads   storage.Store // where uploaded images are kept; nil: uploads answer 503
 }
 
 // Handler holds the dependencies every handler method uses.
@@ -36,11 +39,12 @@ type Handler struct {
 	inquiries     InquirySettings
 	lastOptions   atomic.Pointer[inquiryOptionLists] // for forms re-shown while the database is down
 	sessions      *scs.SessionManager                // staff sessions, kept in PostgreSQL
+	uploads       storage.Store
 }
 
 // New builds the portal's router with its middleware and routes.
 func New(d Deps) *echo.Echo {
-	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries,
+	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries, uploads: d.Uploads,
 		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https"}
 	h.sessions = h.newSessions()
 	e := echo.New()

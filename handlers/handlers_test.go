@@ -19,15 +19,28 @@ import (
 	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/dbtest"
+	"investportal/models/storage"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+// uploadDir is the upload store of every router the tests build.
+var uploadDir string
+
+func TestMain(m *testing.M) {
+	var err error
+	if uploadDir, err = os.MkdirTemp("", "portal-uploads-"); err != nil {
+		panic(err)
+	}
+	code := dbtest.Main(m)
+	os.RemoveAll(uploadDir)
+	os.Exit(code)
+}
 
 func newRouter(db *gorm.DB) *echo.Echo { return newRouterLogging(db, io.Discard) }
 
 func newRouterLogging(db *gorm.DB, logs io.Writer) *echo.Echo {
 	base, _ := url.Parse("https://invest.example.gov.cn")
-	return handlers.New(handlers.Deps{DB: db, Log: slog.New(slog.NewTextHandler(logs, nil)), BaseURL: base})
+	return handlers.New(handlers.Deps{DB: db, Log: slog.New(slog.NewTextHandler(logs, nil)), BaseURL: base,
+		Uploads: storage.Folder{Dir: uploadDir}})
 }
 
 // get sends a request through the real router and returns the recorder.

@@ -19,6 +19,7 @@ import (
 	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/dbtest"
+	"investportal/models/storage"
 )
 
 const electronicsPolicy = "chifeng-electronics-intelligent-manufacturing-support"
@@ -29,6 +30,7 @@ func newInquiryRouter(db *gorm.DB) *echo.Echo {
 		DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
 		Secret:    []byte("test-secret-test-secret-test-secret!"),
 		Inquiries: handlers.InquirySettings{TeamEmail: "team@invest.example.gov.cn", RetentionDays: 730},
+		Uploads:   storage.Folder{Dir: uploadDir},
 	})
 }
 

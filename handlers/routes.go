@@ -17,7 +17,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Use(h.requestLogger())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: h.logPanic}))
 	e.Use(securityHeaders())
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(siteBodyLimit())
 
 	// Language-neutral endpoints. GET and HEAD alike: monitors and link
 	// checkers send HEAD, and Echo does not derive it from GET.
@@ -27,6 +27,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Match(readOnly, "/static/*", h.StaticFile)
 	e.Match(readOnly, "/sitemap.xml", h.Sitemap)
 	e.Match(readOnly, "/robots.txt", h.Robots)
+	e.Match(readOnly, "/uploads/:name", h.ServeUpload)
 
 	// Pages, under every language prefix (see localized).
 	localized(e, "/", h.Home)

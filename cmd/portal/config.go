@@ -34,6 +34,7 @@ type Config struct {
 	MailFrom      string
 	TeamEmail     string
 	RetentionDays int
+	UploadDir     string
 }
 
 // configVar documents one environment variable; the README's table is
@@ -57,6 +58,7 @@ var configVars = []configVar{
 	{"PORTAL_MAIL_FROM", "noreply@localhost", "sender address of the portal's e-mail"},
 	{"PORTAL_INQUIRY_TEAM_EMAIL", "", "the staff team's address, told of every new inquiry and investor message; when unset, no team e-mail is written"},
 	{"PORTAL_INQUIRY_RETENTION_DAYS", "730", "days after which the personal data of closed inquiries is removed"},
+	{"PORTAL_UPLOAD_DIR", "uploads", "folder for images staff upload (git-ignored); every instance must share it"},
 }
 
 // loadConfig reads and checks the environment, reporting every bad value at
@@ -159,6 +161,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	} else {
 		cfg.RetentionDays = n
 	}
+	cfg.UploadDir = get("PORTAL_UPLOAD_DIR")
 
 	if len(problems) > 0 {
 		return cfg, errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))

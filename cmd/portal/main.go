@@ -29,6 +29,7 @@ import (
 	"investportal/models"
 	"investportal/models/outbox"
 	"investportal/models/seed"
+	"investportal/models/storage"
 )
 
 const usage = `usage:
@@ -147,7 +148,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		defer func() { stopBackground(); jobs.Wait() }() // a message being sent is finished and recorded
 
 		router := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
-			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, WakeOutbox: worker.Wake}})
+			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, WakeOutbox: worker.Wake},
+			Uploads:   storage.Folder{Dir: cfg.UploadDir}})
 		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, router), cfg.ShutdownGrace, log)
 	})
 }
