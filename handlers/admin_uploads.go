@@ -32,7 +32,7 @@ import (
 // random name and served with the checked type and a sandboxing policy.
 const (
 	maxUploadBytes  = 5 << 20
-	uploadBodyLimit = "6M" // the file plus the form around it
+	uploadBodyLimit = "6M"       // the file plus the form around it
 	maxUploadPixels = 20_000_000 // a full decode of this many needs at most 80 MB
 	maxUploadSide   = 8_000
 )
@@ -80,7 +80,7 @@ func (h *Handler) renderUploads(c echo.Context, status int, message, notice stri
 		alt := strings.TrimSuffix(u.OriginalName, filepath.Ext(u.OriginalName))
 		v.Uploads = append(v.Uploads, views.AdminUploadRow{Path: "/uploads/" + u.Name, Name: u.OriginalName,
 			Markdown: fmt.Sprintf("![%s](/uploads/%s)", markdownAlt(alt), u.Name),
-			Size: fmt.Sprintf("%d × %d · %d KB", u.Width, u.Height, (u.SizeBytes+1023)/1024), Uploaded: views.DateTime(cx, u.CreatedAt)})
+			Size:     fmt.Sprintf("%d × %d · %d KB", u.Width, u.Height, (u.SizeBytes+1023)/1024), Uploaded: views.DateTime(cx, u.CreatedAt)})
 	}
 	return render(c, status, views.AdminUploads(v))
 }

@@ -73,7 +73,8 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WaitVisible(`#f-benefit`, chromedp.ByQuery),
 		chromedp.SetValue(`#f-benefit`, "one_time_award", chromedp.ByQuery),
 		chromedp.Submit(`#f-benefit`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="count"]`, chromedp.ByQuery),
+		// Only the filtered page marks the option selected in its HTML.
+		chromedp.WaitReady(`#f-benefit option[value="one_time_award"][selected]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid="count"]`, &count, chromedp.ByQuery),
 
 		chromedp.Click(`[data-testid="policies"] h2 a`, chromedp.ByQuery),
@@ -277,4 +278,128 @@ func TestBrowserAdminScreenshots(t *testing.T) {
 		_ = os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("admin-login-%d.png", width)), login[i], 0o644)
 		_ = os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("admin-dashboard-%d.png", width)), dashboard[i], 0o644)
 	}
+}
+
+// TestBrowserEditorPublishesANewBenefitAmount is the editor's round trip:
+// sign in, find a draft policy, change a benefit amount, publish, see the
+// amount on the public page and the change in the audit log.
+func TestBrowserEditorPublishesANewBenefitAmount(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	email := createStaff(t, db, models.RoleEditor)
+	mustExec(t, db, "UPDATE policies SET status = 'draft' WHERE slug = ?", electronicsPolicy)
+	srv := httptest.NewServer(newInquiryRouter(db))
+	defer srv.Close()
+	ctx := newBrowser(t)
+
+	var before, notice, public, history, status string
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(srv.URL+"/admin/login"),
+		chromedp.SendKeys(`#f-email`, email, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-password`, staffPassword, chromedp.ByQuery),
+		chromedp.Click(`form[data-testid="login-form"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="admin-counts"]`, chromedp.ByQuery),
+
+		chromedp.Click(`.admin-bar a[href="/admin/policies"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#f-q`, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-q`, "电子装备", chromedp.ByQuery),
+		chromedp.Submit(`#f-q`, chromedp.ByQuery),
+		// The attribute, unlike the typed property, exists only on the results page.
+		chromedp.WaitVisible(`#f-q[value="电子装备"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="admin-list"] tbody a`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="content-form"]`, chromedp.ByQuery),
+		chromedp.Value(`#f-benefit_items\.0\.amount_yuan`, &before, chromedp.ByQuery),
+		chromedp.SetValue(`#f-benefit_items\.0\.amount_yuan`, "1200", chromedp.ByQuery),
+		chromedp.SetValue(`#f-status`, "published", chromedp.ByQuery),
+		chromedp.Click(`[data-testid="save"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="notice"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="notice"]`, &notice, chromedp.ByQuery),
+		chromedp.Text(`.record-links .state`, &status, chromedp.ByQuery),
+
+		chromedp.Navigate(srv.URL+"/policies/"+electronicsPolicy),
+		chromedp.WaitVisible(`[data-testid="benefits"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="benefits"]`, &public, chromedp.ByQuery),
+
+		chromedp.Navigate(srv.URL+"/admin/audit"),
+		chromedp.WaitVisible(`[data-testid="audit"]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid="audit"] tbody tr`, &history, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if before != "1000" || notice != "已保存。" || status != "已发布" {
+		t.Errorf("form showed %q, then notice %q and state %q", before, notice, status)
+	}
+	if !strings.Contains(public, "1200万元") || strings.Contains(public, "制造业创新中心1000万元") {
+		t.Errorf("public benefits:\n%s", public)
+	}
+	for _, want := range []string{"editor 用户", "发布", "扶持条款 第 1 行 金额(万元)", "1000 万元", "1200 万元", "草稿"} {
+		if !strings.Contains(history, want) {
+			t.Errorf("latest audit entry lacks %q:\n%s", want, history)
+		}
+	}
+}
+
+// TestBrowserAdminContentScreenshots saves the content admin's pages at
+// both widths, signed in as an administrator who sees every link.
+func TestBrowserAdminContentScreenshots(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	email := createStaff(t, db, models.RoleAdmin)
+	id := policyIDBySlug(t, db, electronicsPolicy)
+	srv := httptest.NewServer(newInquiryRouter(db))
+	defer srv.Close()
+	ctx := newBrowser(t)
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/admin/login"),
+		chromedp.SendKeys(`#f-email`, email, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-password`, staffPassword, chromedp.ByQuery),
+		chromedp.Click(`form[data-testid="login-form"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="admin-counts"]`, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := fmt.Sprintf("/admin/policies/%d", id)
+	pages := map[string]string{
+		"admin-policies":       "/admin/policies",
+		"admin-policy-form":    policy,
+		"admin-policy-preview": policy + "/preview",
+		"admin-policy-history": policy + "/history",
+		"admin-region-form":    "/admin/regions/4",
+		"admin-new-project":    "/admin/projects/new",
+		"admin-audit":          "/admin/audit",
+		"admin-users":          "/admin/users",
+		"admin-uploads":        "/admin/uploads",
+		"admin-inquiries":      "/admin/inquiries",
+	}
+	for name, path := range pages {
+		for _, width := range []int64{390, 1280} {
+			var shot []byte
+			if err := chromedp.Run(ctx,
+				chromedp.EmulateViewport(width, 900),
+				chromedp.Navigate(srv.URL+path),
+				chromedp.WaitVisible(`main`, chromedp.ByQuery),
+				chromedp.FullScreenshot(&shot, 100),
+			); err != nil {
+				t.Fatalf("%s at %d px: %v", path, width, err)
+			}
+			_ = os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("%s-%d.png", name, width)), shot, 0o644)
+		}
+	}
+	// A refused form, as the editor sees it.
+	var shot []byte
+	if err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(srv.URL+"/admin/policies/new"),
+		chromedp.SetValue(`#f-benefit_items\.0\.amount_yuan`, "五千", chromedp.ByQuery),
+		chromedp.Click(`[data-testid="save"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="error-summary"]`, chromedp.ByQuery),
+		chromedp.FullScreenshot(&shot, 100),
+	); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.WriteFile(filepath.Join(screenshotDir, "admin-policy-errors-1280.png"), shot, 0o644)
 }
