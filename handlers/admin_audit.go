@@ -124,8 +124,7 @@ func (h *Handler) auditRows(cx context.Context, entries []models.AuditRow) ([]vi
 	titles := map[string]map[string]string{} // content type key → id → title
 	refTitle := func(key, id string) (string, error) {
 		if titles[key] == nil {
-			t, _ := contentTypeByKey(key)
-			list, err := models.RefOptions(cx, h.db, t.Table, t.TitleField)
+			list, err := h.refList(cx, key)
 			if err != nil {
 				return "", err
 			}

@@ -31,7 +31,12 @@ func (h *Handler) contentRoutes(g *echo.Group) {
 		h.adminRoute(g, http.MethodGet, base+"/new", h.contentNew(t), contentEditors...)
 		h.adminRoute(g, http.MethodPost, base, h.contentCreate(t), contentEditors...)
 		h.adminRoute(g, http.MethodGet, base+"/:id", h.contentEdit(t), contentReaders...)
-		h.adminRoute(g, http.MethodPost, base+"/:id", h.contentUpdate(t), contentEditors...)
+		updaters := contentEditors
+		if t.Key == "projects" {
+			// Officers too, for the projects assigned to them (checked per record).
+			updaters = []string{models.RoleAdmin, models.RoleEditor, models.RoleOfficer}
+		}
+		h.adminRoute(g, http.MethodPost, base+"/:id", h.contentUpdate(t), updaters...)
 		h.adminRoute(g, http.MethodGet, base+"/:id/delete", h.contentDeleteForm(t), contentEditors...)
 		h.adminRoute(g, http.MethodPost, base+"/:id/delete", h.contentDelete(t), contentEditors...)
 		h.adminRoute(g, http.MethodPost, base+"/:id/restore", h.contentRestore(t), contentEditors...)
@@ -50,6 +55,17 @@ func (t contentType) recordPath(id int64) string {
 func canEdit(c echo.Context) bool {
 	role := currentStaff(c).Role
 	return role == models.RoleAdmin || role == models.RoleEditor
+}
+
+// mayEdit says whether the signed-in account may change a stored record:
+// editors and administrators any, officers the projects assigned to them.
+func mayEdit(c echo.Context, t contentType, stored models.Record) bool {
+	if canEdit(c) {
+		return true
+	}
+	u := currentStaff(c)
+	return u.Role == models.RoleOfficer && t.Key == "projects" && stored.ID != 0 &&
+		stored.Values["officer_id"] == strconv.FormatInt(u.ID, 10)
 }
 
 func actor(c echo.Context) models.Actor {
@@ -84,12 +100,16 @@ func (h *Handler) contentList(t contentType) echo.HandlerFunc {
 		q := newQueryReader(c)
 		text := q.text("q", 100)
 		state := q.oneOf("state", []string{models.StateDraft, models.StatePublished, models.StateScheduled, models.StateDeleted})
+		mine := t.Key == "projects" && q.oneOf("mine", []string{"1"}) == "1"
 		page := q.page()
 		if err := q.err(); err != nil {
 			return err
 		}
-		items, total, err := models.ListRecords(cx, h.db, t.editable(), models.RecordListQuery{
-			Text: text, State: state, Limit: adminListSize, Offset: int(page-1) * adminListSize})
+		query := models.RecordListQuery{Text: text, State: state, Limit: adminListSize, Offset: int(page-1) * adminListSize}
+		if mine {
+			query.OfficerID = currentStaff(c).ID
+		}
+		items, total, err := models.ListRecords(cx, h.db, t.editable(), query)
 		if err != nil {
 			return err
 		}
@@ -101,6 +121,9 @@ func (h *Handler) contentList(t contentType) echo.HandlerFunc {
 		v := views.AdminListView{Page: h.adminPage(c, kind), Nav: h.adminNav(c), Heading: kind, Path: t.adminPath(),
 			NewPath: t.adminPath() + "/new", CanEdit: canEdit(c), Query: text, Total: total, Pager: pager,
 			Restore: state == models.StateDeleted}
+		if t.Key == "projects" {
+			v.MinePath, v.Mine = t.adminPath()+"?mine=1", mine
+		}
 		v.States = append(v.States, views.Option{Value: "", Label: i18n.T(cx, "admin.state.all")})
 		for _, s := range []string{models.StateDraft, models.StatePublished, models.StateScheduled, models.StateDeleted} {
 			v.States = append(v.States, views.Option{Value: s, Label: i18n.T(cx, "admin.state."+s), Selected: s == state})
@@ -183,7 +206,15 @@ func (h *Handler) contentSave(c echo.Context, t contentType, id int64) error {
 	if err != nil {
 		return err
 	}
+	if id != 0 && !mayEdit(c, t, stored) {
+		return &userError{status: http.StatusForbidden, message: i18n.T(cx, "admin.forbidden_record")}
+	}
 	f := readContentForm(form, t, id, refs)
+	if !canEdit(c) {
+		// An officer cannot hand the project on: only its other fields change.
+		f.record.Values["officer_id"], f.typed["officer_id"] = stored.Values["officer_id"], stored.Values["officer_id"]
+		delete(f.errs, "officer_id")
+	}
 	if f.addRowTo != "" {
 		return h.renderContentForm(c, t, http.StatusOK, stored, f, "")
 	}
@@ -332,7 +363,7 @@ func (h *Handler) renderContentFormWith(c echo.Context, t contentType, status in
 	}
 	kind := i18n.T(cx, "kind."+t.Kind)
 	v := views.AdminFormView{Nav: h.adminNav(c), Kind: kind, ListPath: t.adminPath(), Notice: notice,
-		ReadOnly: !canEdit(c), LockVersion: f.record.LockVersion,
+		ReadOnly: !mayEdit(c, t, stored), LockVersion: f.record.LockVersion,
 		Fields: formFields(cx, t.Fields, f.typed, f.errs, "", refs)}
 	if stored.ID == 0 {
 		v.Heading = i18n.T(cx, "admin.new", map[string]any{"Kind": kind})

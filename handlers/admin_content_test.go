@@ -35,6 +35,9 @@ func init() {
 		adminAccess["GET "+base+"/:id/history"] = readers
 	}
 	adminAccess["GET /admin/audit"] = readers
+	// Officers may save the projects assigned to them; the role test assigns
+	// project 1 to its officer.
+	adminAccess["POST /admin/projects/:id"] = []string{models.RoleAdmin, models.RoleEditor, models.RoleOfficer}
 }
 
 // openContentForm loads an admin form and returns what a browser would
@@ -490,5 +493,48 @@ func TestViewerSeesContentReadOnly(t *testing.T) {
 	}
 	if doc.Find(`[data-testid="new-record"]`).Length() != 0 {
 		t.Error("a viewer is offered to create")
+	}
+}
+
+func TestOfficerEditsOnlyTheProjectsAssignedToThem(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	officer := signedIn(t, db, e, models.RoleOfficer, "192.0.2.96")
+	var officerID, mine, other int64
+	db.Raw("SELECT id FROM staff_users WHERE role = 'officer'").Scan(&officerID)
+	db.Raw("SELECT min(id) FROM projects").Scan(&mine)
+	db.Raw("SELECT max(id) FROM projects").Scan(&other)
+	mustExec(t, db, "UPDATE projects SET officer_id = ? WHERE id = ?", officerID, mine)
+	minePath, otherPath := "/admin/projects/"+strconv.FormatInt(mine, 10), "/admin/projects/"+strconv.FormatInt(other, 10)
+
+	list := parse(t, officer.get("/admin/projects?mine=1")).Find(`[data-testid="admin-list"] tbody tr`)
+	if list.Length() != 1 {
+		t.Errorf("officer's own projects: %d rows, want 1", list.Length())
+	}
+	// Someone else's project: read-only, and a save is refused.
+	doc := parse(t, officer.get(otherPath))
+	if doc.Find(`fieldset[disabled]`).Length() != 1 {
+		t.Error("another officer's project is editable")
+	}
+	form := formValues(doc)
+	form.Set("stage", "producing")
+	if rec := officer.post(otherPath, form); rec.Code != http.StatusForbidden {
+		t.Errorf("saving an unassigned project = %d, want 403", rec.Code)
+	}
+	// Their own: the stage moves on, the assignment cannot be handed on.
+	form = officer.openContentForm(minePath)
+	form.Set("stage", "producing")
+	form.Set("officer_id", "")
+	if rec := officer.post(minePath, form); rec.Code != http.StatusSeeOther {
+		t.Fatalf("saving their project = %d\n%s", rec.Code, rec.Body.String())
+	}
+	var stage string
+	var assigned int64
+	db.Raw("SELECT stage, COALESCE(officer_id, 0) FROM projects WHERE id = ?", mine).Row().Scan(&stage, &assigned)
+	if stage != "producing" || assigned != officerID {
+		t.Errorf("after the officer's save: stage %q, officer %d", stage, assigned)
+	}
+	if rec := officer.get(minePath + "/delete"); rec.Code != http.StatusForbidden {
+		t.Errorf("officer may delete: %d", rec.Code)
 	}
 }

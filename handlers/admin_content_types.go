@@ -214,6 +214,8 @@ var contentTypes = []contentType{
 			{Name: "stage", Label: "进度", Widget: widgetChoice, Required: true, Labels: "project.stage.", Choices: models.ProjectStages},
 			{Name: "flag", Label: "红绿旗", Widget: widgetChoice, Required: true, Labels: "project.flag.", Choices: []string{"none", "green", "red"}},
 			{Name: "signed_on", Label: "签约日期", Widget: widgetDate},
+			{Name: "officer_id", Label: "负责的招商专员", Widget: widgetRef, Ref: refOfficers,
+				Help: "跟踪项目直至投产;该专员可以修改此项目。"},
 			{Name: "land_area_mu", Label: "用地(亩)", Widget: widgetDecimal},
 			areaField("summary", "简介", widgetTextarea), areaField("summary_en", "英文简介", widgetTextarea),
 			areaField("description", "详细介绍", widgetMarkdown),
@@ -238,6 +240,9 @@ var contentTypes = []contentType{
 		},
 	},
 }
+
+// refOfficers is the widgetRef target of fields naming an officer.
+const refOfficers = "officers"
 
 // contentTypeByKey finds a content type by its URL segment.
 func contentTypeByKey(key string) (contentType, bool) {

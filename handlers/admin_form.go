@@ -49,14 +49,28 @@ func (h *Handler) loadRefOptions(cx context.Context, t contentType) (refOptions,
 		if f.Widget != widgetRef || refs[f.Ref] != nil {
 			continue
 		}
-		target, _ := contentTypeByKey(f.Ref)
-		list, err := models.RefOptions(cx, h.db, target.Table, target.TitleField)
+		list, err := h.refList(cx, f.Ref)
 		if err != nil {
 			return nil, err
 		}
 		refs[f.Ref] = list
 	}
 	return refs, nil
+}
+
+// refList reads what a widgetRef may point at: records of a content type,
+// or the accounts projects can be assigned to.
+func (h *Handler) refList(cx context.Context, key string) ([]models.RefOption, error) {
+	if key == refOfficers {
+		officers, err := models.Officers(cx, h.db)
+		list := make([]models.RefOption, len(officers))
+		for i, u := range officers {
+			list[i] = models.RefOption{ID: u.ID, Title: u.Name}
+		}
+		return list, err
+	}
+	target, _ := contentTypeByKey(key)
+	return models.RefOptions(cx, h.db, target.Table, target.TitleField)
 }
 
 // contentForm is a submitted form: what was typed (to show again) and what

@@ -444,10 +444,11 @@ const (
 
 // RecordListQuery selects one page of a content table for the admin.
 type RecordListQuery struct {
-	Text   string // in the title or slug
-	State  string // one of the States, or "" for everything not deleted
-	Limit  int
-	Offset int
+	Text      string // in the title or slug
+	State     string // one of the States, or "" for everything not deleted
+	OfficerID int64  // projects only: those assigned to this account
+	Limit     int
+	Offset    int
 }
 
 // RecordListItem is a line of an admin list.
@@ -475,6 +476,9 @@ func ListRecords(ctx context.Context, db *gorm.DB, t EditableTable, q RecordList
 			d = d.Where("deleted_at IS NULL AND status = ? AND publish_at > now()", StatusPublished)
 		default:
 			d = d.Where("deleted_at IS NULL")
+		}
+		if q.OfficerID != 0 {
+			d = d.Where("officer_id = ?", q.OfficerID)
 		}
 		if q.Text != "" {
 			p := likePattern(q.Text)
