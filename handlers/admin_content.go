@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"investportal/models"
 	"investportal/views"
@@ -171,10 +173,7 @@ func (h *Handler) contentNew(t contentType) echo.HandlerFunc {
 }
 
 func (h *Handler) contentCreate(t contentType) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h.contentSave(c, t, 0)
-		return nil
-	}
+	return func(c echo.Context) error { return h.contentSave(c, t, 0) }
 }
 
 func (h *Handler) contentUpdate(t contentType) echo.HandlerFunc {
@@ -444,33 +443,26 @@ func (h *Handler) contentDeleteForm(t contentType) echo.HandlerFunc {
 }
 
 func (h *Handler) contentDelete(t contentType) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, err := idParam(c)
-		if err != nil {
-			return err
-		}
-		err = models.DeleteRecord(ctx(c), h.db, t.editable(), id, actor(c))
-		if errors.Is(err, models.ErrNotFound) {
-			return echo.ErrNotFound
-		} else if err != nil {
-			return err
-		}
-		return c.Redirect(http.StatusSeeOther, t.adminPath()+"?deleted=1")
-	}
+	return h.contentSetDeleted(t, models.DeleteRecord, func(int64) string { return t.adminPath() + "?deleted=1" })
 }
 
 func (h *Handler) contentRestore(t contentType) echo.HandlerFunc {
+	return h.contentSetDeleted(t, models.RestoreRecord, func(id int64) string { return t.recordPath(id) + "?saved=1" })
+}
+
+// contentSetDeleted deletes or restores a record, then redirects.
+func (h *Handler) contentSetDeleted(t contentType, change func(context.Context, *gorm.DB, models.EditableTable, int64, models.Actor) error, next func(int64) string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := idParam(c)
 		if err != nil {
 			return err
 		}
-		err = models.RestoreRecord(ctx(c), h.db, t.editable(), id, actor(c))
+		err = change(ctx(c), h.db, t.editable(), id, actor(c))
 		if errors.Is(err, models.ErrNotFound) {
 			return echo.ErrNotFound
 		} else if err != nil {
 			return err
 		}
-		return c.Redirect(http.StatusSeeOther, t.recordPath(id)+"?saved=1")
+		return c.Redirect(http.StatusSeeOther, next(id))
 	}
 }

@@ -150,6 +150,9 @@ func parseField(f adminField, raw string, refs refOptions) (string, *fieldError)
 	if max == 0 {
 		max = 100
 	}
+	if value == "" && f.Required && (f.Widget == widgetChoice || f.Widget == widgetRef) {
+		return "", &fieldError{ID: "form.err.choice"}
+	}
 	if err := checkText(value, max, f.Required, multiline); err != nil {
 		return "", err
 	}
