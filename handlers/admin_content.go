@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -162,13 +164,7 @@ func (h *Handler) contentNew(t contentType) echo.HandlerFunc {
 		for _, f := range t.Fields {
 			typed[f.Name] = newRecordDefaults[f.Name]
 		}
-		rows := map[string][]map[string]string{}
-		for _, ch := range t.Children {
-			if ch.Table == "contacts" {
-				rows[ch.Table] = []map[string]string{}
-			}
-		}
-		return h.renderContentForm(c, t, http.StatusOK, models.Record{}, contentForm{typed: typed, rows: rows}, "")
+		return h.renderContentForm(c, t, http.StatusOK, models.Record{}, contentForm{typed: typed}, "")
 	}
 }
 
@@ -209,6 +205,7 @@ func (h *Handler) contentSave(c echo.Context, t contentType, id int64) error {
 		return &userError{status: http.StatusForbidden, message: i18n.T(cx, "admin.forbidden_record")}
 	}
 	f := readContentForm(form, t, id, refs)
+	f.refs = refs
 	if !canEdit(c) {
 		// An officer cannot hand the project on: only its other fields change.
 		f.record.Values["officer_id"], f.typed["officer_id"] = stored.Values["officer_id"], stored.Values["officer_id"]
@@ -302,7 +299,7 @@ func (h *Handler) renderConflict(c echo.Context, t contentType, f contentForm, c
 		}
 	}
 	for _, ch := range t.Children {
-		if !childRowsEqual(currentRows[ch.Table], f.rows[ch.Table]) {
+		if !slices.EqualFunc(currentRows[ch.Table], f.rows[ch.Table], maps.Equal) {
 			rows = append(rows, views.AdminConflictRow{Label: ch.Label,
 				Stored: strconv.Itoa(len(currentRows[ch.Table])) + " 行", Typed: strconv.Itoa(len(f.rows[ch.Table])) + " 行"})
 		}
@@ -315,20 +312,6 @@ func (h *Handler) renderConflict(c echo.Context, t contentType, f contentForm, c
 	return h.renderContentFormWith(c, t, http.StatusConflict, conflict.Current, f, "", func(v *views.AdminFormView) {
 		v.ConflictBy, v.Conflict = name, rows
 	})
-}
-
-func childRowsEqual(a, b []map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		for k, v := range a[i] {
-			if b[i][k] != v {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func (h *Handler) contentEdit(t contentType) echo.HandlerFunc {
@@ -356,9 +339,12 @@ func (h *Handler) renderContentForm(c echo.Context, t contentType, status int, s
 
 func (h *Handler) renderContentFormWith(c echo.Context, t contentType, status int, stored models.Record, f contentForm, notice string, adjust func(*views.AdminFormView)) error {
 	cx := ctx(c)
-	refs, err := h.loadRefOptions(cx, t)
-	if err != nil {
-		return err
+	refs := f.refs
+	if refs == nil {
+		var err error
+		if refs, err = h.loadRefOptions(cx, t); err != nil {
+			return err
+		}
 	}
 	kind := i18n.T(cx, "kind."+t.Kind)
 	v := views.AdminFormView{Nav: h.adminNav(c), Kind: kind, ListPath: t.adminPath(), Notice: notice,
@@ -375,7 +361,7 @@ func (h *Handler) renderContentFormWith(c echo.Context, t contentType, status in
 		if canEdit(c) {
 			v.DeletePath = v.Action + "/delete"
 		}
-		state := recordState(stored)
+		state := stored.State(time.Now())
 		v.State = i18n.T(cx, "admin.state."+state)
 		if state == models.StatePublished {
 			v.PublicPath = t.PublicPath + stored.Values["slug"]
@@ -411,19 +397,6 @@ func (h *Handler) renderContentFormWith(c echo.Context, t contentType, status in
 	return render(c, status, views.AdminForm(v))
 }
 
-// recordState is a stored record's publishing state.
-func recordState(r models.Record) string {
-	switch {
-	case r.DeletedAt != nil:
-		return models.StateDeleted
-	case r.Values["status"] != models.StatusPublished:
-		return models.StateDraft
-	case r.Values["publish_at"] != "" && r.Values["publish_at"] > time.Now().In(models.Beijing).Format(models.TimeLayout):
-		return models.StateScheduled
-	}
-	return models.StatePublished
-}
-
 func (h *Handler) contentDeleteForm(t contentType) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r, err := h.loadContent(c, t, false)
@@ -435,7 +408,7 @@ func (h *Handler) contentDeleteForm(t contentType) echo.HandlerFunc {
 		v := views.AdminDeleteView{Page: h.adminPage(c, i18n.T(cx, "admin.delete.title", map[string]any{"Kind": kind})),
 			Nav: h.adminNav(c), Kind: kind, Title: r.Values[t.TitleField],
 			Action: t.recordPath(r.ID) + "/delete", EditPath: t.recordPath(r.ID)}
-		if recordState(r) == models.StatePublished {
+		if r.State(time.Now()) == models.StatePublished {
 			v.PublicPath = t.PublicPath + r.Values["slug"]
 		}
 		return render(c, http.StatusOK, views.AdminDelete(v))

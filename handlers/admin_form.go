@@ -80,7 +80,8 @@ type contentForm struct {
 	rows     map[string][]map[string]string // typed child rows, blank rows kept for re-showing
 	record   models.Record
 	errs     fieldErrors
-	addRowTo string // a child table the editor asked for one more row in
+	addRowTo string     // a child table the editor asked for one more row in
+	refs     refOptions // the reference lists read to check it, reused to show it again
 }
 
 // readContentForm reads and checks a content form.
@@ -206,7 +207,7 @@ func parseField(f adminField, raw string, refs refOptions) (string, *fieldError)
 		}
 		return strconv.FormatInt(n, 10), nil
 	case widgetDecimal:
-		digits, decimals := cmp(f.Digits, 8), cmp(f.Decimals, 2)
+		digits, decimals := orDefault(f.Digits, 8), orDefault(f.Decimals, 2)
 		d, err := decimal.NewFromString(strings.ReplaceAll(value, ",", ""))
 		if err != nil || d.IsNegative() || d.Exponent() < -int32(decimals) ||
 			!d.LessThan(decimal.New(1, int32(digits))) {
@@ -234,8 +235,8 @@ func parseField(f adminField, raw string, refs refOptions) (string, *fieldError)
 	return value, nil
 }
 
-// cmp is n, or fallback when n is unset.
-func cmp(n, fallback int) int {
+// orDefault is n, or fallback when n is unset.
+func orDefault(n, fallback int) int {
 	if n == 0 {
 		return fallback
 	}

@@ -77,17 +77,19 @@ func (h *Handler) renderUploads(c echo.Context, status int, message, notice stri
 	v := views.AdminUploadsView{Page: h.adminPage(c, i18n.T(cx, "admin.uploads.title")), Nav: h.adminNav(c),
 		Error: message, Notice: notice, Total: total, Pager: pager, MaxMB: maxUploadBytes >> 20}
 	for _, u := range list {
-		alt := strings.TrimSuffix(u.OriginalName, filepath.Ext(u.OriginalName))
 		v.Uploads = append(v.Uploads, views.AdminUploadRow{Path: "/uploads/" + u.Name, Name: u.OriginalName,
-			Markdown: fmt.Sprintf("![%s](/uploads/%s)", markdownAlt(alt), u.Name),
+			Markdown: uploadMarkdown(u.OriginalName, u.Name),
 			Size:     fmt.Sprintf("%d × %d · %d KB", u.Width, u.Height, (u.SizeBytes+1023)/1024), Uploaded: views.DateTime(cx, u.CreatedAt)})
 	}
 	return render(c, status, views.AdminUploads(v))
 }
 
-// markdownAlt keeps an image description from breaking out of ![…].
-func markdownAlt(s string) string {
-	return strings.NewReplacer("[", "", "]", "", "\n", " ", "\\", "").Replace(s)
+// uploadMarkdown is the Markdown that shows an upload, described by its
+// original file name, cleaned so it cannot break out of ![…].
+func uploadMarkdown(original, name string) string {
+	alt := strings.TrimSuffix(original, filepath.Ext(original))
+	alt = strings.NewReplacer("[", "", "]", "", "\n", " ", "\\", "").Replace(alt)
+	return fmt.Sprintf("![%s](/uploads/%s)", alt, name)
 }
 
 // AdminUpload checks and stores an uploaded image.
@@ -157,7 +159,7 @@ func (h *Handler) AdminUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderUploads(c, http.StatusCreated, "", i18n.T(cx, "admin.uploads.done", map[string]any{"Markdown": fmt.Sprintf("![%s](/uploads/%s)", markdownAlt(strings.TrimSuffix(original, filepath.Ext(original))), name)}))
+	return h.renderUploads(c, http.StatusCreated, "", i18n.T(cx, "admin.uploads.done", map[string]any{"Markdown": uploadMarkdown(original, name)}))
 }
 
 // ServeUpload serves an uploaded image to anyone: with the type checked at

@@ -442,6 +442,20 @@ const (
 	StateDeleted   = "deleted"
 )
 
+// State is a stored record's publishing state at a time; ListRecords
+// computes the same in SQL.
+func (r Record) State(now time.Time) string {
+	switch {
+	case r.DeletedAt != nil:
+		return StateDeleted
+	case r.Values["status"] != StatusPublished:
+		return StateDraft
+	case r.Values["publish_at"] != "" && r.Values["publish_at"] > now.In(Beijing).Format(TimeLayout):
+		return StateScheduled
+	}
+	return StatePublished
+}
+
 // RecordListQuery selects one page of a content table for the admin.
 type RecordListQuery struct {
 	Text      string // in the title or slug
