@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run     start the portal with demo content (a local PostgreSQL when DATABASE_URL is unset)"
 	@echo "make test    run every test against a real PostgreSQL"
-	@echo "make lint    go vet, gofmt check and staticcheck"
+	@echo "make lint    go vet, gofmt and templ fmt checks, staticcheck, go.mod tidy, no file over 1 MB"
 	@echo "make fmt     format Go and templ files"
 	@echo "make bench   load benchmark on 100 000 synthetic projects (plans, req/s, p50/p99)"
 	@echo "make fuzz    fuzz the inquiry form (FUZZTIME=60s)"
@@ -54,10 +54,18 @@ generate:
 check-generated: generate
 	@git diff --exit-code -- '*_templ.go' || { echo "generated templ files are stale: run make generate and commit them"; exit 1; }
 
+# Lint also keeps the repository honest: no build output committed (nothing
+# tracked over 1 MB), go.mod tidy, and Go and templ files formatted.
 lint: generate
+	@big=$$(git ls-files -z | xargs -0 -r stat -c '%s %n' | awk '$$1 > 1048576 {print $$2}'); \
+		if [ -n "$$big" ]; then echo "tracked files over 1 MB (build output?): $$big"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	@for f in $$(git ls-files '*.templ'); do \
+		$(GO) tool templ fmt -stdout "$$f" 2>/dev/null | cmp -s "$$f" - || { echo "templ fmt needed: $$f (run make fmt)"; exit 1; }; \
+	done
 	$(GO) tool staticcheck ./...
 
 fmt:
