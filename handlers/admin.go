@@ -76,14 +76,6 @@ func (h *Handler) adminRoute(g *echo.Group, method, path string, handler echo.Ha
 	g.Add(method, path, handler, h.requireStaff(roles))
 }
 
-func noStore(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "no-store")
-		c.Response().Header().Set("X-Robots-Tag", "noindex")
-		return next(c)
-	}
-}
-
 // requireStaff lets a request through only for a signed-in, enabled
 // account with one of the roles. Anonymous visitors are sent to sign in
 // (GET) or refused (anything else).

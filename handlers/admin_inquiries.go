@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -252,19 +251,4 @@ func (h *Handler) AdminAddInquiryNote(c echo.Context) error {
 		done = "reply"
 	}
 	return c.Redirect(http.StatusSeeOther, adminPrefix+"/inquiries/"+in.Reference+"?done="+done)
-}
-
-// replyMail tells the investor, in their language, that staff replied, with
-// the reply and their private link (rebuilt from the stored submission key).
-func (h *Handler) replyMail(in models.Inquiry, reply string) []outbox.Message {
-	if in.Email == "" || in.SubmissionKey == nil {
-		return nil
-	}
-	lang, _ := i18n.Parse(in.Language)
-	investorCtx := i18n.WithLang(context.Background(), lang)
-	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Reply": reply,
-		"Link": h.absoluteURL(lang, "/inquiries/status/"+h.statusToken(*in.SubmissionKey))}
-	id := in.ID
-	return []outbox.Message{{InquiryID: &id, ToAddress: in.Email,
-		Subject: i18n.T(investorCtx, "mail.reply.subject", data), Body: i18n.T(investorCtx, "mail.reply.body", data)}}
 }

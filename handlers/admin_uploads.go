@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	_ "golang.org/x/image/webp"
 
 	"investportal/models"
@@ -46,12 +45,6 @@ var uploadNamePattern = regexp.MustCompile(`^[0-9a-f]{32}\.(png|jpg|gif|webp)$`)
 func (h *Handler) uploadRoutes(g *echo.Group) {
 	h.adminRoute(g, http.MethodGet, "/uploads", h.AdminUploads, contentEditors...)
 	h.adminRoute(g, http.MethodPost, "/uploads", h.AdminUpload, contentEditors...)
-}
-
-// isUpload tells the image upload apart, which may be larger than any
-// other request.
-func isUpload(c echo.Context) bool {
-	return c.Request().Method == http.MethodPost && c.Path() == adminPrefix+"/uploads"
 }
 
 // AdminUploads lists the uploaded images with the Markdown to use them.
@@ -190,19 +183,4 @@ func (h *Handler) ServeUpload(c echo.Context) error {
 	hd.Set("Content-Disposition", "inline")
 	http.ServeContent(c.Response(), c.Request(), "", u.CreatedAt, file)
 	return nil
-}
-
-// siteBodyLimit caps every request body at 1 MB, and an image upload at
-// its own limit. It runs after routing, so it knows the route.
-func siteBodyLimit() echo.MiddlewareFunc {
-	site, upload := middleware.BodyLimit("1M"), middleware.BodyLimit(uploadBodyLimit)
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		siteNext, uploadNext := site(next), upload(next)
-		return func(c echo.Context) error {
-			if isUpload(c) {
-				return uploadNext(c)
-			}
-			return siteNext(c)
-		}
-	}
 }

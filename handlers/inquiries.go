@@ -2,21 +2,13 @@ package handlers
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 	"gorm.io/gorm"
 
 	"investportal/models"
@@ -35,65 +27,13 @@ type InquirySettings struct {
 // Rate limits on stored inquiries, counted in the database so that every
 // portal instance sees the same numbers.
 const (
-	inquiryWindow       = time.Hour
-	inquiriesPerClient  = 5
-	inquiriesPerEmail   = 3
-	inquiryBodyLimit    = "64K"
-	formAttemptsPerMin  = 20 // posts of any kind per address, valid or not, kept in memory
-	statusTokenBytes    = 32
-	submissionKeyLength = 22
+	inquiryWindow      = time.Hour
+	inquiriesPerClient = 5
+	inquiriesPerEmail  = 3
 )
 
 // inquiryFormPath is the inquiry form pre-filled with a page's subject.
 func inquiryFormPath(kind, slug string) string { return "/inquiries/new?" + kind + "=" + slug }
-
-// csrfProtection guards every state-changing form: a token in a cookie
-// that the form must repeat, or a browser's Sec-Fetch-Site saying the
-// request came from this site.
-func (h *Handler) csrfProtection() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf",
-		CookieName:     "_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   h.secureCookies,
-		CookieSameSite: http.SameSiteLaxMode,
-		ErrorHandler: func(err error, c echo.Context) error {
-			h.log.Warn("form refused: CSRF check failed", "request_id", requestID(c), "err", err)
-			return &userError{status: http.StatusForbidden, message: i18n.T(ctx(c), "inquiry.csrf")}
-		},
-	})
-}
-
-// formAttemptLimit caps how often one address may post forms at all, so
-// that nobody can hammer validation or the database; stored inquiries have
-// their own, stricter limits.
-func formAttemptLimit() echo.MiddlewareFunc {
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(formAttemptsPerMin / 60.0), Burst: formAttemptsPerMin, ExpiresIn: 10 * time.Minute,
-		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			c.Response().Header().Set("Retry-After", "60")
-			return &userError{status: http.StatusTooManyRequests, message: i18n.T(ctx(c), "error.429.text")}
-		},
-	})
-}
-
-func csrfToken(c echo.Context) string {
-	token, _ := c.Get("csrf").(string)
-	return token
-}
-
-// privatePage keeps a page holding personal data out of caches, referrers
-// and search engines.
-func privatePage(c echo.Context) {
-	hd := c.Response().Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Robots-Tag", "noindex")
-}
 
 // NewInquiry shows the inquiry form, pre-filled with the region, industry,
 // park, policy or project the visitor came from.
@@ -334,10 +274,6 @@ func reselect(options []views.Option, selected string) []views.Option {
 	return out
 }
 
-// statusTokenPattern is what a status token looks like (32 random-looking
-// bytes, base64url); anything else cannot exist.
-var statusTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
-
 // ShowInquiryStatus is the investor's private status page.
 func (h *Handler) ShowInquiryStatus(c echo.Context) error {
 	token := c.Param("token")
@@ -471,111 +407,4 @@ func (h *Handler) Privacy(c echo.Context) error {
 		})
 	}
 	return render(c, http.StatusOK, views.Privacy(v))
-}
-
-// newSubmissionKey marks one rendering of the form, so that sending it
-// twice stores one inquiry.
-func newSubmissionKey() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)[:submissionKeyLength]
-}
-
-// statusToken is the secret in an investor's status link. It is derived
-// from the form's submission key with the server's secret, so a resent
-// form leads to the same link; only its SHA-256 is stored.
-func (h *Handler) statusToken(submissionKey string) string {
-	mac := hmac.New(sha256.New, h.secret)
-	mac.Write([]byte("inquiry-status\x00" + submissionKey))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-}
-
-func tokenHash(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
-// keyedHash pseudonymises a value (a client address) for storage.
-func (h *Handler) keyedHash(purpose, value string) []byte {
-	mac := hmac.New(sha256.New, h.secret)
-	mac.Write([]byte(purpose + "\x00" + value))
-	return mac.Sum(nil)
-}
-
-func (h *Handler) mailDomain() string {
-	if h.baseURL != nil && h.baseURL.Hostname() != "" {
-		return h.baseURL.Hostname()
-	}
-	return "localhost"
-}
-
-func (h *Handler) absoluteURL(lang i18n.Lang, path string) string {
-	base := ""
-	if h.baseURL != nil {
-		base = strings.TrimSuffix(h.baseURL.String(), "/")
-	}
-	return base + lang.Path(path)
-}
-
-// newInquiryMail is the confirmation to the investor (in their language,
-// with the status link) and the announcement to the staff team (in
-// Simplified Chinese, with everything the investor wrote).
-func (h *Handler) newInquiryMail(in models.Inquiry, token string, subjects map[string]models.InquirySubject) []outbox.Message {
-	lang, _ := i18n.Parse(in.Language)
-	investorCtx := i18n.WithLang(context.Background(), lang)
-	id := in.ID
-	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Link": h.absoluteURL(lang, "/inquiries/status/"+token)}
-	var msgs []outbox.Message
-	if in.Email != "" {
-		msgs = append(msgs, outbox.Message{
-			InquiryID: &id, ToAddress: in.Email,
-			Subject: i18n.T(investorCtx, "mail.confirm.subject", data),
-			Body:    i18n.T(investorCtx, "mail.confirm.body", data),
-		})
-	}
-	if h.inquiries.TeamEmail != "" {
-		staffCtx := i18n.WithLang(context.Background(), i18n.Hans)
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s\n\n%s: %s\n", i18n.T(staffCtx, "mail.team.intro"), i18n.T(staffCtx, "inquiry.status.reference"), in.Reference)
-		line := func(labelID, value string) {
-			if value != "" {
-				fmt.Fprintf(&b, "%s: %s\n", i18n.T(staffCtx, labelID), value)
-			}
-		}
-		line("inquiry.field.name", in.Name)
-		line("inquiry.field.company", in.Company)
-		line("inquiry.field.origin", in.Origin)
-		line("inquiry.field.email", in.Email)
-		line("inquiry.field.phone", in.Phone)
-		for _, kind := range models.InquirySubjectKinds {
-			if s, ok := subjects[kind]; ok {
-				line("kind."+kind, s.Name)
-			}
-		}
-		if in.PlannedAmountYuan != nil {
-			line("inquiry.field.amount", views.Yuan(staffCtx, *in.PlannedAmountYuan))
-		}
-		line("inquiry.field.language", lang.Name())
-		fmt.Fprintf(&b, "\n%s:\n%s\n\n%s\n", i18n.T(staffCtx, "inquiry.field.message"), in.Message, i18n.T(staffCtx, "mail.team.footer"))
-		msgs = append(msgs, outbox.Message{
-			InquiryID: &id, ToAddress: h.inquiries.TeamEmail,
-			Subject: i18n.T(staffCtx, "mail.team.subject", data), Body: b.String(),
-		})
-	}
-	return msgs
-}
-
-// followUpMail tells the staff team about an investor's new message.
-func (h *Handler) followUpMail(in models.Inquiry, body string) []outbox.Message {
-	if h.inquiries.TeamEmail == "" {
-		return nil
-	}
-	staffCtx := i18n.WithLang(context.Background(), i18n.Hans)
-	id := in.ID
-	return []outbox.Message{{
-		InquiryID: &id, ToAddress: h.inquiries.TeamEmail,
-		Subject: i18n.T(staffCtx, "mail.team.followup.subject", map[string]any{"Reference": in.Reference}),
-		Body: fmt.Sprintf("%s\n\n%s\n\n%s: %s\n%s\n", i18n.T(staffCtx, "mail.team.followup.intro"), body,
-			i18n.T(staffCtx, "inquiry.status.reference"), in.Reference, i18n.T(staffCtx, "mail.team.footer")),
-	}}
 }

@@ -4,10 +4,22 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"investportal/views/i18n"
+)
+
+// Request body limits and the form-post rate, per client address.
+const (
+	siteBodyLimitSize  = "1M"  // any request
+	inquiryBodyLimit   = "64K" // the investor's forms
+	formAttemptsPerMin = 20    // posts of any kind per address, valid or not, kept in memory
 )
 
 // contentSecurityPolicy allows only the portal's own files: no inline script,
@@ -91,4 +103,81 @@ func (h *Handler) logPanic(c echo.Context, err error, stack []byte) error {
 
 func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// csrfProtection guards every state-changing form: a token in a cookie
+// that the form must repeat, or a browser's Sec-Fetch-Site saying the
+// request came from this site.
+func (h *Handler) csrfProtection() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		CookieName:     "_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   h.secureCookies,
+		CookieSameSite: http.SameSiteLaxMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			h.log.Warn("form refused: CSRF check failed", "request_id", requestID(c), "err", err)
+			return &userError{status: http.StatusForbidden, message: i18n.T(ctx(c), "inquiry.csrf")}
+		},
+	})
+}
+
+// formAttemptLimit caps how often one address may post forms at all, so
+// that nobody can hammer validation or the database; stored inquiries have
+// their own, stricter limits.
+func formAttemptLimit() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(formAttemptsPerMin / 60.0), Burst: formAttemptsPerMin, ExpiresIn: 10 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", "60")
+			return &userError{status: http.StatusTooManyRequests, message: i18n.T(ctx(c), "error.429.text")}
+		},
+	})
+}
+
+func csrfToken(c echo.Context) string {
+	token, _ := c.Get("csrf").(string)
+	return token
+}
+
+// privatePage keeps a page holding personal data out of caches, referrers
+// and search engines.
+func privatePage(c echo.Context) {
+	hd := c.Response().Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Robots-Tag", "noindex")
+}
+
+// isUpload tells the image upload apart, which may be larger than any
+// other request.
+func isUpload(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == adminPrefix+"/uploads"
+}
+
+// siteBodyLimit caps every request body at 1 MB, and an image upload at
+// its own limit. It runs after routing, so it knows the route.
+func siteBodyLimit() echo.MiddlewareFunc {
+	site, upload := middleware.BodyLimit(siteBodyLimitSize), middleware.BodyLimit(uploadBodyLimit)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		siteNext, uploadNext := site(next), upload(next)
+		return func(c echo.Context) error {
+			if isUpload(c) {
+				return uploadNext(c)
+			}
+			return siteNext(c)
+		}
+	}
+}
+
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		c.Response().Header().Set("X-Robots-Tag", "noindex")
+		return next(c)
+	}
 }
