@@ -336,7 +336,7 @@ func TestContentFormRefusesBadInput(t *testing.T) {
 		{"benefit without recipient", "benefit_items.0.recipient", "", "benefit_items.0.recipient"},
 	}
 	// A slug another policy has, to be refused.
-	mustExec(t, db, "UPDATE policies SET slug = 'chifeng-gaoxinqu-policy-taken' WHERE id <> ? AND id = (SELECT min(id) FROM policies WHERE id <> ?)", id, id)
+	dbtest.MustExec(t, db, "UPDATE policies SET slug = 'chifeng-gaoxinqu-policy-taken' WHERE id <> ? AND id = (SELECT min(id) FROM policies WHERE id <> ?)", id, id)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			form := maps.Clone(base) // Set replaces a value's slice, so a shallow copy is enough
@@ -413,7 +413,7 @@ func TestScheduledPublishingAndSoftDelete(t *testing.T) {
 		t.Errorf("scheduled list:\n%s", list)
 	}
 	// Time passes.
-	mustExec(t, db, "UPDATE news_articles SET publish_at = now() - interval '1 minute' WHERE id = ?", id)
+	dbtest.MustExec(t, db, "UPDATE news_articles SET publish_at = now() - interval '1 minute' WHERE id = ?", id)
 	if rec := anon.get("/news/" + slug); rec.Code != http.StatusOK {
 		t.Errorf("article not public once due: %d", rec.Code)
 	}
@@ -499,7 +499,7 @@ func TestOfficerEditsOnlyTheProjectsAssignedToThem(t *testing.T) {
 	db.Raw("SELECT id FROM staff_users WHERE role = 'officer'").Scan(&officerID)
 	db.Raw("SELECT min(id) FROM projects").Scan(&mine)
 	db.Raw("SELECT max(id) FROM projects").Scan(&other)
-	mustExec(t, db, "UPDATE projects SET officer_id = ? WHERE id = ?", officerID, mine)
+	dbtest.MustExec(t, db, "UPDATE projects SET officer_id = ? WHERE id = ?", officerID, mine)
 	minePath, otherPath := "/admin/projects/"+strconv.FormatInt(mine, 10), "/admin/projects/"+strconv.FormatInt(other, 10)
 
 	list := parse(t, officer.get("/admin/projects?mine=1")).Find(`[data-testid="admin-list"] tbody tr`)

@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"investportal/models"
+	"investportal/models/calendar"
 	"investportal/views"
 	"investportal/views/i18n"
 )
@@ -171,7 +172,7 @@ func parseField(f adminField, raw string, refs refOptions) (string, *fieldError)
 	case widgetMarkdown:
 		return views.SanitizeMarkdown(value), nil
 	case widgetSlug:
-		if !models.SlugPattern.MatchString(value) {
+		if !models.ValidSlug(value) {
 			return bad("admin.err.slug")
 		}
 	case widgetChoice:
@@ -189,7 +190,7 @@ func parseField(f adminField, raw string, refs refOptions) (string, *fieldError)
 		}
 		return d.Format(time.DateOnly), nil
 	case widgetTime:
-		at, err := time.ParseInLocation(models.TimeLayout, strings.Replace(value, " ", "T", 1), models.Beijing)
+		at, err := time.ParseInLocation(models.TimeLayout, strings.Replace(value, " ", "T", 1), calendar.Beijing)
 		if err != nil || at.Year() < 2000 || at.Year() > 2100 {
 			return bad("admin.err.time")
 		}

@@ -80,7 +80,7 @@ func TestEveryAdminRouteChecksTheRole(t *testing.T) {
 		visitors[role] = newVisitor(t, e, "192.0.2."+string(rune('1'+i)))
 		visitors[role].signIn(email, staffPassword)
 	}
-	mustExec(t, db, "UPDATE projects SET officer_id = (SELECT id FROM staff_users WHERE role = 'officer') WHERE id = 1")
+	dbtest.MustExec(t, db, "UPDATE projects SET officer_id = (SELECT id FROM staff_users WHERE role = 'officer') WHERE id = 1")
 	routes := adminRoutes(e)
 	if len(routes) < len(adminAccess) {
 		t.Fatalf("found %d admin routes, the table lists %d", len(routes), len(adminAccess))
@@ -165,17 +165,17 @@ func TestStaffSignInSessionAndSignOut(t *testing.T) {
 		t.Errorf("sign-in without CSRF token = %d, want 403", rec.Code)
 	}
 	// Expired sessions (idle or absolute) are gone from the store.
-	db.Exec("UPDATE sessions SET expiry = now() - interval '1 second'")
+	dbtest.MustExec(t, db, "UPDATE sessions SET expiry = now() - interval '1 second'")
 	if rec := other.get("/admin"); rec.Code != http.StatusSeeOther {
 		t.Errorf("expired session = %d, want a redirect to sign in", rec.Code)
 	}
 	v.signIn(email, staffPassword)
 	// Disabling an account ends its sessions at the next request.
-	db.Exec("UPDATE staff_users SET disabled_at = now()")
+	dbtest.MustExec(t, db, "UPDATE staff_users SET disabled_at = now()")
 	if rec := v.get("/admin"); rec.Code != http.StatusSeeOther {
 		t.Errorf("disabled account = %d, want a redirect to sign in", rec.Code)
 	}
-	db.Exec("UPDATE staff_users SET disabled_at = NULL")
+	dbtest.MustExec(t, db, "UPDATE staff_users SET disabled_at = NULL")
 	v.signIn(email, staffPassword)
 	if rec := v.post("/admin/logout", url.Values{"_csrf": {v.csrf()}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("sign-out = %d", rec.Code)

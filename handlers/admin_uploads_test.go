@@ -129,7 +129,7 @@ func TestImageUploadChecksBytesAndServesSafely(t *testing.T) {
 	// An image in Markdown reaches the public page through the sanitiser.
 	var name string
 	db.Raw("SELECT name FROM uploads ORDER BY id LIMIT 1").Scan(&name)
-	mustExec(t, db, "UPDATE policies SET body = body || ? WHERE slug = ?", "\n\n![园区航拍](/uploads/"+name+")", electronicsPolicy)
+	dbtest.MustExec(t, db, "UPDATE policies SET body = body || ? WHERE slug = ?", "\n\n![园区航拍](/uploads/"+name+")", electronicsPolicy)
 	page := parse(t, get(t, e, http.MethodGet, "/policies/"+electronicsPolicy))
 	if src, _ := page.Find(`main img[alt="园区航拍"]`).Attr("src"); src != "/uploads/"+name {
 		t.Errorf("policy page image src = %q", src)

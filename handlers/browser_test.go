@@ -286,7 +286,7 @@ func TestBrowserAdminScreenshots(t *testing.T) {
 func TestBrowserEditorPublishesANewBenefitAmount(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	email := createStaff(t, db, models.RoleEditor)
-	mustExec(t, db, "UPDATE policies SET status = 'draft' WHERE slug = ?", electronicsPolicy)
+	dbtest.MustExec(t, db, "UPDATE policies SET status = 'draft' WHERE slug = ?", electronicsPolicy)
 	srv := httptest.NewServer(newInquiryRouter(db))
 	defer srv.Close()
 	ctx := newBrowser(t)

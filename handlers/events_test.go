@@ -38,7 +38,7 @@ func TestEventPages(t *testing.T) {
 		t.Error("English event page lacks the amount in yuan or the project count")
 	}
 
-	db.Exec("UPDATE signing_events SET deleted_at = now() WHERE slug = 'tongliao-spring-signing-2023'")
+	dbtest.MustExec(t, db, "UPDATE signing_events SET deleted_at = now() WHERE slug = 'tongliao-spring-signing-2023'")
 	if rec := get(t, e, http.MethodGet, "/events/tongliao-spring-signing-2023"); rec.Code != http.StatusNotFound {
 		t.Errorf("deleted event = %d, want 404", rec.Code)
 	}
@@ -70,7 +70,7 @@ func TestNewsPages(t *testing.T) {
 	}
 
 	// Stored Markdown cannot inject markup.
-	db.Exec(`UPDATE news_articles SET body = '<script>alert(1)</script>
+	dbtest.MustExec(t, db, `UPDATE news_articles SET body = '<script>alert(1)</script>
 
 [x](javascript:alert(2)) <img src=x onerror=alert(3)>' WHERE slug = '2021-hongshan-projects'`)
 	doc = parse(t, get(t, e, http.MethodGet, "/news/2021-hongshan-projects"))

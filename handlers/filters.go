@@ -74,7 +74,7 @@ func (r *queryReader) oneOf(name string, allowed []string) string {
 // slug reads a value that must look like a slug ("" when absent).
 func (r *queryReader) slug(name string) string {
 	v := r.raw(name)
-	if v != "" && (len(v) > 120 || !slugPattern.MatchString(v)) {
+	if v != "" && !models.ValidSlug(v) {
 		r.bad(name, v)
 		return ""
 	}

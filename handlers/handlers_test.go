@@ -106,8 +106,8 @@ func TestHomeShowsFiguresFromTheDatabase(t *testing.T) {
 	}
 
 	// The page follows the database: change a figure and hide an event.
-	db.Exec("UPDATE region_figures SET value = 60.2 WHERE label = '常住人口城镇化率'")
-	db.Exec("UPDATE signing_events SET status = 'draft' WHERE slug = 'chifeng-shenzhen-conference-2019'")
+	dbtest.MustExec(t, db, "UPDATE region_figures SET value = 60.2 WHERE label = '常住人口城镇化率'")
+	dbtest.MustExec(t, db, "UPDATE signing_events SET status = 'draft' WHERE slug = 'chifeng-shenzhen-conference-2019'")
 	values = statValues(parse(t, get(t, e, http.MethodGet, "/")))
 	for _, want := range []string{"4场", "182个", "1619.1亿元", "60.2%"} {
 		if !contains(values, want) {

@@ -480,11 +480,11 @@ func TestInquiryWhenTheDatabaseIsDown(t *testing.T) {
 	v := newVisitor(t, handlers.New(handlers.Deps{DB: db, Log: slog.New(slog.NewTextHandler(&logs, nil)), BaseURL: base, Secret: []byte("s")}), "192.0.2.40")
 	form, _ := v.openForm("/inquiries/new?policy=" + electronicsPolicy)
 
-	mustExec(t, admin, fmt.Sprintf(`ALTER DATABASE %q WITH ALLOW_CONNECTIONS false`, name))
-	mustExec(t, admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?`, name)
+	dbtest.MustExec(t, admin, fmt.Sprintf(`ALTER DATABASE %q WITH ALLOW_CONNECTIONS false`, name))
+	dbtest.MustExec(t, admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?`, name)
 	f := validInquiry(form)
 	rec := v.post("/inquiries", f)
-	mustExec(t, admin, fmt.Sprintf(`ALTER DATABASE %q WITH ALLOW_CONNECTIONS true`, name))
+	dbtest.MustExec(t, admin, fmt.Sprintf(`ALTER DATABASE %q WITH ALLOW_CONNECTIONS true`, name))
 
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("POST with the database down = %d, want 503 with Retry-After\n%s", rec.Code, logs.String())
@@ -515,13 +515,6 @@ func TestInquiryWhenTheDatabaseIsDown(t *testing.T) {
 	token := strings.TrimPrefix(strings.SplitN(rec.Header().Get("Location"), "?", 2)[0], "/inquiries/status/")
 	if status.Code != http.StatusOK || strings.Contains(logs.String(), token) {
 		t.Errorf("status page %d; token in logs: %v", status.Code, strings.Contains(logs.String(), token))
-	}
-}
-
-func mustExec(t *testing.T, db *gorm.DB, sql string, args ...any) {
-	t.Helper()
-	if err := db.Exec(sql, args...).Error; err != nil {
-		t.Fatalf("%s: %v", sql, err)
 	}
 }
 

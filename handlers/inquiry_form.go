@@ -11,6 +11,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 	"github.com/shopspring/decimal"
 
+	"investportal/models"
 	"investportal/views/i18n"
 )
 
@@ -52,7 +53,6 @@ const (
 	maxPhone   = 30
 	maxMessage = 5000
 	maxAmount  = 20
-	maxSlug    = 100
 )
 
 // Planned-investment units and what one of each is in yuan.
@@ -94,7 +94,7 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 	text("phone", f.Phone, maxPhone, false, false)
 	text("message", f.Message, maxMessage, true, true)
 	for field, slug := range map[string]string{"chain": f.Chain, "region": f.Region, "park": f.Park, "policy": f.Policy, "project": f.Project} {
-		if slug != "" && (len(slug) > maxSlug || !slugPattern.MatchString(slug)) {
+		if slug != "" && !models.ValidSlug(slug) {
 			errs[field] = fieldError{ID: "form.err.choice"}
 		}
 	}

@@ -18,7 +18,7 @@ func TestPolicyFilters(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	e := newRouter(db)
 	// A Tongliao policy, to see that region filters tell regions apart.
-	db.Exec(`INSERT INTO policies (slug, region_id, title, issuing_body, status, expires_on)
+	dbtest.MustExec(t, db, `INSERT INTO policies (slug, region_id, title, issuing_body, status, expires_on)
 		SELECT 'tongliao-test-policy', id, '通辽市测试政策', '通辽市', 'published', '2020-12-31' FROM regions WHERE slug = 'tongliao'`)
 
 	cases := []struct {
@@ -137,7 +137,7 @@ func TestPolicyPage(t *testing.T) {
 func TestParkAndChainPages(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	e := newRouter(db)
-	db.Exec(`INSERT INTO park_sites (park_id, position, name, kind, area_m2, rent_yuan_per_m2_month, status)
+	dbtest.MustExec(t, db, `INSERT INTO park_sites (park_id, position, name, kind, area_m2, rent_yuan_per_m2_month, status)
 		SELECT id, 9, '3号标准厂房', 'standard_factory', 5000, 12.5, 'available' FROM parks WHERE slug = 'chifeng-high-tech-zone'`)
 
 	doc := parse(t, get(t, e, http.MethodGet, "/parks"))
@@ -182,7 +182,7 @@ func TestParkAndChainPages(t *testing.T) {
 func TestPolicyListPages(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	e := newRouter(db)
-	db.Exec(`INSERT INTO policies (slug, region_id, title, issuing_body, status)
+	dbtest.MustExec(t, db, `INSERT INTO policies (slug, region_id, title, issuing_body, status)
 		SELECT 'extra-policy-' || g, (SELECT id FROM regions WHERE slug = 'tongliao'), '补充政策' || g, '通辽市', 'published'
 		FROM generate_series(1, 30) g`)
 	doc := parse(t, get(t, e, http.MethodGet, "/policies?region=tongliao"))

@@ -12,8 +12,8 @@ func TestProjectFiltersAndTotals(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	e := newRouter(db)
 	// Amounts for two projects, so the amount filters and totals have something to add up.
-	db.Exec("UPDATE projects SET contracted_amount_yuan = 500000000 WHERE slug = 'huawei-emerging-industry-cloud'")
-	db.Exec("UPDATE projects SET contracted_amount_yuan = 20000000 WHERE slug = 'jiutong-logistics-iot-warehouse'")
+	dbtest.MustExec(t, db, "UPDATE projects SET contracted_amount_yuan = 500000000 WHERE slug = 'huawei-emerging-industry-cloud'")
+	dbtest.MustExec(t, db, "UPDATE projects SET contracted_amount_yuan = 20000000 WHERE slug = 'jiutong-logistics-iot-warehouse'")
 
 	cases := []struct {
 		query string
@@ -87,9 +87,9 @@ func TestProjectFiltersRejectBadValues(t *testing.T) {
 func TestProjectPage(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	e := newRouter(db)
-	db.Exec(`INSERT INTO project_managers (project_id, position, name, title)
+	dbtest.MustExec(t, db, `INSERT INTO project_managers (project_id, position, name, title)
 		SELECT id, 1, '张三', '区政府分管领导' FROM projects WHERE slug = 'jiutong-logistics-iot-warehouse'`)
-	db.Exec(`UPDATE projects SET flag = 'green' WHERE slug = 'jiutong-logistics-iot-warehouse'`)
+	dbtest.MustExec(t, db, `UPDATE projects SET flag = 'green' WHERE slug = 'jiutong-logistics-iot-warehouse'`)
 
 	doc := parse(t, get(t, e, http.MethodGet, "/projects/jiutong-logistics-iot-warehouse"))
 	if cur := doc.Find(`[data-testid="stages"] [aria-current="step"]`).Text(); cur != "在建" {

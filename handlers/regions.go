@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -13,13 +12,11 @@ import (
 	"investportal/views/i18n"
 )
 
-// slugPattern is the schema's slug rule; anything else cannot exist, so it
-// is a 404 without asking the database.
-var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-
+// slugParam reads a page's slug; one the schema could not hold cannot
+// exist, so it is a 404 without asking the database.
 func slugParam(c echo.Context) (string, error) {
 	slug := c.Param("slug")
-	if len(slug) > 120 || !slugPattern.MatchString(slug) {
+	if !models.ValidSlug(slug) {
 		return "", echo.ErrNotFound
 	}
 	return slug, nil

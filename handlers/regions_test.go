@@ -109,7 +109,7 @@ func TestRegionPagesInOtherLanguages(t *testing.T) {
 func TestRegionNotFound(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	e := newRouter(db)
-	db.Exec("UPDATE regions SET status = 'draft' WHERE slug = 'harqin'")
+	dbtest.MustExec(t, db, "UPDATE regions SET status = 'draft' WHERE slug = 'harqin'")
 	for _, path := range []string{"/regions/no-such-region", "/regions/UPPER", "/regions/a'or'1'='1", "/en/regions/harqin", "/regions/" + strings.Repeat("a", 200)} {
 		rec := get(t, e, http.MethodGet, path)
 		if rec.Code != http.StatusNotFound {

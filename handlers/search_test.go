@@ -67,7 +67,7 @@ func TestSearch(t *testing.T) {
 	}
 
 	// Drafts are not found.
-	db.Exec("UPDATE policies SET status = 'draft' WHERE slug = 'chifeng-talent-programmes'")
+	dbtest.MustExec(t, db, "UPDATE policies SET status = 'draft' WHERE slug = 'chifeng-talent-programmes'")
 	for heading := range searchGroups(search("", "玉龙人才工程")) {
 		if strings.HasPrefix(heading, "政策") {
 			t.Errorf("a draft policy was found: %s", heading)
@@ -100,7 +100,7 @@ func TestSearch(t *testing.T) {
 func TestSitemapAndRobots(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	e := newRouter(db)
-	db.Exec("UPDATE projects SET status = 'draft' WHERE slug = 'victory-mall'")
+	dbtest.MustExec(t, db, "UPDATE projects SET status = 'draft' WHERE slug = 'victory-mall'")
 
 	rec := get(t, e, http.MethodGet, "/sitemap.xml")
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "xml") {

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 )
@@ -21,12 +20,9 @@ type ChainDetail struct {
 func LoadChain(ctx context.Context, db *gorm.DB, slug string) (ChainDetail, error) {
 	var d ChainDetail
 	db = db.WithContext(ctx)
-	err := db.Scopes(Public("industry_chains")).
+	err := notFound(db.Scopes(Public("industry_chains")).
 		Preload("Parks", func(q *gorm.DB) *gorm.DB { return q.Scopes(Public("parks")).Order("id") }).
-		Where("slug = ?", slug).Take(&d.Chain).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return d, ErrNotFound
-	}
+		Where("slug = ?", slug).Take(&d.Chain).Error)
 	if err != nil {
 		return d, err
 	}
@@ -62,10 +58,7 @@ func LoadChain(ctx context.Context, db *gorm.DB, slug string) (ChainDetail, erro
 // PublicChainBySlug finds a published industry chain.
 func PublicChainBySlug(ctx context.Context, db *gorm.DB, slug string) (IndustryChain, error) {
 	var c IndustryChain
-	err := db.WithContext(ctx).Scopes(Public("industry_chains")).Where("slug = ?", slug).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, ErrNotFound
-	}
+	err := notFound(db.WithContext(ctx).Scopes(Public("industry_chains")).Where("slug = ?", slug).Take(&c).Error)
 	return c, err
 }
 

@@ -23,6 +23,14 @@ import (
 // ErrNotFound is returned when a record does not exist or is not public.
 var ErrNotFound = errors.New("not found")
 
+// notFound turns GORM's "no row" into ErrNotFound; other errors pass.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
 // PoolConfig sizes the connection pool.
 type PoolConfig struct {
 	MaxOpenConns    int

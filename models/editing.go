@@ -14,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+
+	"investportal/models/calendar"
 )
 
 // The admin edits every content type through one path: a record is read as
@@ -39,9 +41,6 @@ const (
 
 // TimeLayout is KindTime's canonical text (an HTML datetime-local value).
 const TimeLayout = "2006-01-02T15:04"
-
-// Beijing is the bureau's time zone: publish times are typed in it.
-var Beijing = time.FixedZone("UTC+8", 8*3600)
 
 // Column is an editable column.
 type Column struct {
@@ -160,7 +159,7 @@ func sqlValue(c Column, s string) (any, error) {
 	case KindDate:
 		return time.Parse(time.DateOnly, s)
 	case KindTime:
-		return time.ParseInLocation(TimeLayout, s, Beijing)
+		return time.ParseInLocation(TimeLayout, s, calendar.Beijing)
 	case KindBool:
 		return s == "true", nil
 	default: // text and numeric go as text; PostgreSQL parses numeric exactly
@@ -450,7 +449,7 @@ func (r Record) State(now time.Time) string {
 		return StateDeleted
 	case r.Values["status"] != StatusPublished:
 		return StateDraft
-	case r.Values["publish_at"] != "" && r.Values["publish_at"] > now.In(Beijing).Format(TimeLayout):
+	case r.Values["publish_at"] != "" && r.Values["publish_at"] > now.In(calendar.Beijing).Format(TimeLayout):
 		return StateScheduled
 	}
 	return StatePublished

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 )
@@ -28,11 +27,8 @@ type EventDetail struct {
 func LoadEvent(ctx context.Context, db *gorm.DB, slug string) (EventDetail, error) {
 	var d EventDetail
 	db = db.WithContext(ctx)
-	err := db.Scopes(Public("signing_events")).Preload("Region").Preload("SourceArticle").
-		Where("slug = ?", slug).Take(&d.Event).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return d, ErrNotFound
-	}
+	err := notFound(db.Scopes(Public("signing_events")).Preload("Region").Preload("SourceArticle").
+		Where("slug = ?", slug).Take(&d.Event).Error)
 	if err != nil {
 		return d, err
 	}
@@ -57,9 +53,6 @@ func PublicNews(ctx context.Context, db *gorm.DB) ([]NewsArticle, error) {
 // LoadNews reads a published news article by slug.
 func LoadNews(ctx context.Context, db *gorm.DB, slug string) (NewsArticle, error) {
 	var a NewsArticle
-	err := db.WithContext(ctx).Scopes(Public("news_articles")).Where("slug = ?", slug).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return a, ErrNotFound
-	}
+	err := notFound(db.WithContext(ctx).Scopes(Public("news_articles")).Where("slug = ?", slug).Take(&a).Error)
 	return a, err
 }

@@ -94,10 +94,7 @@ var ErrInquiryAnonymised = errors.New("inquiry anonymised")
 func UpdateInquiryWork(ctx context.Context, db *gorm.DB, id int64, stage string, assigneeID *int64, by Actor) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var in Inquiry
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&in, id).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrNotFound
-			}
+		if err := notFound(tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&in, id).Error); err != nil {
 			return err
 		}
 		changes := map[string]any{}

@@ -99,10 +99,7 @@ func LoadInquiryStatus(ctx context.Context, db *gorm.DB, tokenHash []byte) (Inqu
 // condition selects.
 func loadInquiry(db *gorm.DB, where string, key any, notes string) (InquiryStatus, error) {
 	var s InquiryStatus
-	err := db.Where(where, key).Take(&s.Inquiry).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return s, ErrNotFound
-	}
+	err := notFound(db.Where(where, key).Take(&s.Inquiry).Error)
 	if err != nil {
 		return s, err
 	}

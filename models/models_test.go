@@ -239,9 +239,9 @@ func TestHomeSummaryCountsOnlyPublicSignings(t *testing.T) {
 	if before.Signings.TotalYuan != 170_390_000_000 || before.Signings.Projects != 198 || before.Signings.Events != 5 {
 		t.Fatalf("signings = %+v, want 5 events, 198 projects, 170 390 000 000 yuan", before.Signings)
 	}
-	db.Exec("UPDATE signing_events SET status = 'draft' WHERE slug = 'tongliao-spring-signing-2023'")
-	db.Exec("UPDATE signing_events SET publish_at = now() + interval '1 day' WHERE slug = 'tongliao-spring-online-signing-2022'")
-	db.Exec("UPDATE signing_events SET deleted_at = now() WHERE slug = 'chifeng-shenzhen-conference-2019'")
+	dbtest.MustExec(t, db, "UPDATE signing_events SET status = 'draft' WHERE slug = 'tongliao-spring-signing-2023'")
+	dbtest.MustExec(t, db, "UPDATE signing_events SET publish_at = now() + interval '1 day' WHERE slug = 'tongliao-spring-online-signing-2022'")
+	dbtest.MustExec(t, db, "UPDATE signing_events SET deleted_at = now() WHERE slug = 'chifeng-shenzhen-conference-2019'")
 	after, err := models.LoadHomeSummary(ctx, db)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 )
@@ -43,14 +42,11 @@ type ParkDetail struct {
 func LoadPark(ctx context.Context, db *gorm.DB, slug string) (ParkDetail, error) {
 	var d ParkDetail
 	db = db.WithContext(ctx)
-	err := db.Scopes(Public("parks")).
+	err := notFound(db.Scopes(Public("parks")).
 		Preload("Sites", func(q *gorm.DB) *gorm.DB {
 			return q.Order("CASE status WHEN 'available' THEN 0 WHEN 'under_construction' THEN 1 WHEN 'reserved' THEN 2 ELSE 3 END, position")
 		}).
-		Where("slug = ?", slug).Take(&d.Park).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return d, ErrNotFound
-	}
+		Where("slug = ?", slug).Take(&d.Park).Error)
 	if err != nil {
 		return d, err
 	}
@@ -102,13 +98,6 @@ func LoadPark(ctx context.Context, db *gorm.DB, slug string) (ParkDetail, error)
 
 // sourceArticle loads the article a record cites, without its body.
 func sourceArticle(ctx context.Context, db *gorm.DB, id *int64) (*NewsArticle, error) {
-	if id == nil {
-		return nil, nil
-	}
-	var a NewsArticle
-	err := db.WithContext(ctx).Omit("body").Take(&a, *id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil // a dangling citation hides the source line, nothing more
-	}
-	return &a, err
+	// A dangling citation hides the source line, nothing more.
+	return takeIfSet[NewsArticle](db.WithContext(ctx).Omit("body"), id)
 }

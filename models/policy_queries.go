@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -118,13 +117,10 @@ type PolicyDetail struct {
 func LoadPolicy(ctx context.Context, db *gorm.DB, slug string) (PolicyDetail, error) {
 	var d PolicyDetail
 	db = db.WithContext(ctx)
-	err := db.Scopes(Public("policies")).
+	err := notFound(db.Scopes(Public("policies")).
 		Preload("Benefits", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).
 		Preload("Chains", func(q *gorm.DB) *gorm.DB { return q.Scopes(Public("industry_chains")).Order("id") }).
-		Where("slug = ?", slug).Take(&d.Policy).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return d, ErrNotFound
-	}
+		Where("slug = ?", slug).Take(&d.Policy).Error)
 	if err != nil {
 		return d, err
 	}

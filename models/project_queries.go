@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 )
@@ -98,10 +97,7 @@ func SearchProjects(ctx context.Context, db *gorm.DB, f ProjectFilter) (ProjectP
 // PublicEventBySlug finds a published signing event.
 func PublicEventBySlug(ctx context.Context, db *gorm.DB, slug string) (SigningEvent, error) {
 	var e SigningEvent
-	err := db.WithContext(ctx).Scopes(Public("signing_events")).Where("slug = ?", slug).Take(&e).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return e, ErrNotFound
-	}
+	err := notFound(db.WithContext(ctx).Scopes(Public("signing_events")).Where("slug = ?", slug).Take(&e).Error)
 	return e, err
 }
 
@@ -118,14 +114,11 @@ type ProjectDetail struct {
 func LoadProject(ctx context.Context, db *gorm.DB, slug string) (ProjectDetail, error) {
 	var d ProjectDetail
 	db = db.WithContext(ctx)
-	err := db.Scopes(Public("projects")).Preload("Region").
+	err := notFound(db.Scopes(Public("projects")).Preload("Region").
 		Preload("SigningEvent", func(q *gorm.DB) *gorm.DB { return q.Scopes(Public("signing_events")) }).
 		Preload("Managers", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).
 		Preload("Reports", func(q *gorm.DB) *gorm.DB { return q.Order("reported_on DESC, id DESC") }).
-		Where("slug = ?", slug).Take(&d.Project).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return d, ErrNotFound
-	}
+		Where("slug = ?", slug).Take(&d.Project).Error)
 	if err != nil {
 		return d, err
 	}

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 )
@@ -78,14 +77,11 @@ func regionAncestors(ctx context.Context, db *gorm.DB, id int64) ([]Region, erro
 func LoadRegionProfile(ctx context.Context, db *gorm.DB, slug string) (RegionProfile, error) {
 	var p RegionProfile
 	db = db.WithContext(ctx)
-	err := db.Scopes(Public("regions")).
+	err := notFound(db.Scopes(Public("regions")).
 		Preload("Figures", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).
 		Preload("Figures.SourceArticle").
 		Preload("Measures", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).
-		Where("slug = ?", slug).Take(&p.Region).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, ErrNotFound
-	}
+		Where("slug = ?", slug).Take(&p.Region).Error)
 	if err != nil {
 		return p, err
 	}
@@ -158,9 +154,6 @@ func RegionIDsAbove(ctx context.Context, db *gorm.DB, regionID int64) ([]int64, 
 // PublicRegionBySlug finds a published region.
 func PublicRegionBySlug(ctx context.Context, db *gorm.DB, slug string) (Region, error) {
 	var r Region
-	err := db.WithContext(ctx).Scopes(Public("regions")).Where("slug = ?", slug).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, ErrNotFound
-	}
+	err := notFound(db.WithContext(ctx).Scopes(Public("regions")).Where("slug = ?", slug).Take(&r).Error)
 	return r, err
 }

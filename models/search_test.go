@@ -4,34 +4,21 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"investportal/models"
 	"investportal/models/dbtest"
 )
 
-// sqlRecorder is a GORM logger that keeps the SQL of every query.
-type sqlRecorder struct {
-	logger.Interface
-	statements []string
-}
-
-func (r *sqlRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
-	sql, _ := fc()
-	r.statements = append(r.statements, sql)
-}
-
 // recordSQL runs fn and returns the statements it sent.
 func recordSQL(t *testing.T, db *gorm.DB, fn func(*gorm.DB) error) []string {
 	t.Helper()
-	rec := &sqlRecorder{Interface: logger.Discard}
-	if err := fn(db.Session(&gorm.Session{Logger: rec})); err != nil {
+	statements, err := dbtest.RecordSQL(db, fn)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return rec.statements
+	return statements
 }
 
 func plan(t *testing.T, db *gorm.DB, stmt string) string {

@@ -15,6 +15,9 @@ const MaxSlugLength = 120
 // and digits joined by single hyphens.
 var SlugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
+// ValidSlug reports whether the schema's slug domain would accept s.
+func ValidSlug(s string) bool { return len(s) <= MaxSlugLength && SlugPattern.MatchString(s) }
+
 var pinyinArgs = pinyin.NewArgs() // tone-less syllables: 赤峰 → chi, feng
 
 // SlugFromTitle makes a readable slug from a Chinese or English title: each

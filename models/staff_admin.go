@@ -31,10 +31,7 @@ func ListStaffUsers(ctx context.Context, db *gorm.DB) ([]StaffUser, error) {
 // StaffUserByID reads an account, disabled or not.
 func StaffUserByID(ctx context.Context, db *gorm.DB, id int64) (StaffUser, error) {
 	var u StaffUser
-	err := db.WithContext(ctx).Take(&u, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return u, ErrNotFound
-	}
+	err := notFound(db.WithContext(ctx).Take(&u, id).Error)
 	return u, err
 }
 
@@ -76,10 +73,7 @@ func UpdateStaffUser(ctx context.Context, db *gorm.DB, id int64, change StaffCha
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("role = ?", RoleAdmin).Find(&[]StaffUser{}).Error; err != nil {
 			return err
 		}
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&u, id).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrNotFound
-			}
+		if err := notFound(tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&u, id).Error); err != nil {
 			return err
 		}
 		wasActive := u.DisabledAt == nil

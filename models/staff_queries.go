@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -55,8 +56,16 @@ func CreateStaffUser(ctx context.Context, db *gorm.DB, email, name, role, passwo
 }
 
 // dummyHash is compared against when the e-mail address is unknown, so an
-// unknown address takes as long as a wrong password.
-var dummyHash, _ = argon2id.CreateHash("not-a-real-password", argonParams)
+// unknown address takes as long as a wrong password. It is made on first
+// use: hashing costs 19 MiB and tens of milliseconds, which binaries that
+// never check a password should not pay at start.
+var dummyHash = sync.OnceValue(func() string {
+	hash, err := argon2id.CreateHash("not-a-real-password", argonParams)
+	if err != nil {
+		panic(err) // only a broken random source fails here
+	}
+	return hash
+})
 
 // Authenticate checks an e-mail address and password. A wrong password
 // counts towards the account's lock; a right one clears the count. A
@@ -72,7 +81,7 @@ func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (Sta
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
 			Where("lower(email) = lower(?)", strings.TrimSpace(email)).Take(&u).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			_, _ = argon2id.ComparePasswordAndHash(password, dummyHash)
+			_, _ = argon2id.ComparePasswordAndHash(password, dummyHash())
 			refused = ErrBadCredentials
 			return nil
 		}
@@ -135,10 +144,7 @@ func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, current, nex
 // ActiveStaffUser reads an account that may still use the admin.
 func ActiveStaffUser(ctx context.Context, db *gorm.DB, id int64) (StaffUser, error) {
 	var u StaffUser
-	err := db.WithContext(ctx).Where("disabled_at IS NULL").Take(&u, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return u, ErrNotFound
-	}
+	err := notFound(db.WithContext(ctx).Where("disabled_at IS NULL").Take(&u, id).Error)
 	return u, err
 }
 

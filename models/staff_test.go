@@ -37,12 +37,12 @@ func TestStaffSignInThrottlesAndLocks(t *testing.T) {
 		t.Errorf("after %d wrong passwords: %v, want locked", models.MaxFailedSignIns, err)
 	}
 	// When the lock runs out, the right password works and clears the count.
-	db.Exec("UPDATE staff_users SET locked_until = now() - interval '1 second'")
+	dbtest.MustExec(t, db, "UPDATE staff_users SET locked_until = now() - interval '1 second'")
 	if _, err := models.Authenticate(ctx, db, "editor@bureau.example", "correct horse battery"); err != nil {
 		t.Errorf("after the lock: %v", err)
 	}
 	// Disabled accounts cannot sign in.
-	db.Exec("UPDATE staff_users SET disabled_at = now()")
+	dbtest.MustExec(t, db, "UPDATE staff_users SET disabled_at = now()")
 	if _, err := models.Authenticate(ctx, db, "editor@bureau.example", "correct horse battery"); !errors.Is(err, models.ErrBadCredentials) {
 		t.Errorf("disabled account: %v", err)
 	}

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,10 +41,7 @@ func CreateUpload(ctx context.Context, db *gorm.DB, u Upload, by Actor, store fu
 // UploadByName finds an upload by its stored name.
 func UploadByName(ctx context.Context, db *gorm.DB, name string) (Upload, error) {
 	var u Upload
-	err := db.WithContext(ctx).Where("name = ?", name).Take(&u).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return u, ErrNotFound
-	}
+	err := notFound(db.WithContext(ctx).Where("name = ?", name).Take(&u).Error)
 	return u, err
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"investportal/models/calendar"
 	"investportal/views/i18n"
 )
 
@@ -118,13 +119,10 @@ func Date(ctx context.Context, t time.Time) string {
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
 }
 
-// chinaTime is the bureau's clock: China Standard Time, UTC+8 all year.
-var chinaTime = time.FixedZone("UTC+8", 8*60*60)
-
 // DateTime formats a moment in China Standard Time, to the minute, with
 // the zone spelled out for investors elsewhere.
 func DateTime(ctx context.Context, t time.Time) string {
-	t = t.In(chinaTime)
+	t = t.In(calendar.Beijing)
 	if i18n.FromContext(ctx) == i18n.En {
 		return t.Format("2 January 2006, 15:04") + " (UTC+8)"
 	}

@@ -23,10 +23,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"investportal/handlers"
 	"investportal/models"
+	"investportal/models/dbtest"
 	"investportal/models/seed"
 	"investportal/views/i18n"
 )
@@ -135,18 +135,6 @@ SELECT p.id, k, (ARRAY['one_time_award','equipment_subsidy','rent_subsidy'])[k],
 FROM policies p CROSS JOIN generate_series(1, 3) k
 WHERE p.slug LIKE 'synthetic-policy-%'`
 
-// sqlRecorder is a GORM logger that keeps the SQL of every query, so the
-// plans printed are those of the real queries the pages run.
-type sqlRecorder struct {
-	logger.Interface
-	statements []string
-}
-
-func (r *sqlRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
-	sql, _ := fc()
-	r.statements = append(r.statements, sql)
-}
-
 func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 	var chifeng models.Region
 	if err := db.Where("slug = ?", "chifeng").Take(&chifeng).Error; err != nil {
@@ -193,12 +181,13 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 	seqScan := regexp.MustCompile(`Seq Scan on (projects|policies|benefit_items|search_documents)\b`)
 	fmt.Println("== query plans")
 	for _, c := range cases {
-		rec := &sqlRecorder{Interface: logger.Discard}
-		if err := c.run(db.Session(&gorm.Session{Logger: rec})); err != nil {
+		// The plans printed are those of the SQL the pages really send.
+		statements, err := dbtest.RecordSQL(db, c.run)
+		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
 		fmt.Printf("-- %s\n", c.name)
-		for _, stmt := range rec.statements {
+		for _, stmt := range statements {
 			var plan []string
 			if err := db.Raw("EXPLAIN " + stmt).Scan(&plan).Error; err != nil {
 				return fmt.Errorf("explain %s: %w", c.name, err)

@@ -30,6 +30,7 @@ import (
 	"investportal/models/outbox"
 	"investportal/models/seed"
 	"investportal/models/storage"
+	"investportal/views/i18n"
 )
 
 const usage = `usage:
@@ -127,6 +128,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 	demo := flags.Bool("demo", false, "apply migrations and load the demo content before serving")
 	if err := flags.Parse(args); err != nil {
 		return err
+	}
+	if err := i18n.Load(); err != nil {
+		return fmt.Errorf("message catalog: %w", err)
 	}
 	return withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
 		if *demo {

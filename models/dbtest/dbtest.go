@@ -21,6 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"investportal/models"
 	"investportal/models/seed"
@@ -192,3 +193,34 @@ func exec(ctx context.Context, sql string) error {
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// MustExec runs a statement on a test database and fails the test if the
+// database refuses it, so that a test never goes on from a state it did
+// not set up.
+func MustExec(t testing.TB, db *gorm.DB, sql string, args ...any) {
+	t.Helper()
+	if err := db.Exec(sql, args...).Error; err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// SQLRecorder is a GORM logger that keeps the SQL of every statement, so
+// that plans can be explained for the queries the code really sends.
+type SQLRecorder struct {
+	logger.Interface
+	Statements []string
+}
+
+// Trace records one statement.
+func (r *SQLRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	sql, _ := fc()
+	r.Statements = append(r.Statements, sql)
+}
+
+// RecordSQL runs fn on a session that records its SQL, and returns the
+// statements it sent.
+func RecordSQL(db *gorm.DB, fn func(*gorm.DB) error) ([]string, error) {
+	rec := &SQLRecorder{Interface: logger.Discard}
+	err := fn(db.Session(&gorm.Session{Logger: rec}))
+	return rec.Statements, err
+}

@@ -14,9 +14,11 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
+	"text/template"
 
 	"github.com/longbridgeapp/opencc"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -113,21 +115,24 @@ var (
 	loadErr  error
 )
 
-// Load builds the catalog; it runs once, on first use. Call it at start-up
-// to fail early on a broken message file.
+// Load builds the catalog once. The portal calls it at start-up, so that a
+// broken message file stops the start with an error that names it instead
+// of failing a visitor's request.
 func Load() error {
-	loadOnce.Do(func() { loaded, loadErr = build() })
+	loadOnce.Do(func() { loaded, loadErr = build(localeFiles) })
 	return loadErr
 }
 
+// mustCatalog is the catalog Load built. Tests and tools that skip Load
+// get it built on first use; a broken catalog there is a programming error.
 func mustCatalog() *catalog {
 	if err := Load(); err != nil {
-		panic(err) // the message files are embedded: a failure is a build error, caught by the tests
+		panic(err)
 	}
 	return loaded
 }
 
-func build() (*catalog, error) {
+func build(files fs.FS) (*catalog, error) {
 	c := &catalog{localizers: map[Lang]*goi18n.Localizer{}, ids: map[Lang]map[string]bool{}}
 	var err error
 	if c.s2t, err = opencc.New("s2tw"); err != nil {
@@ -139,13 +144,20 @@ func build() (*catalog, error) {
 	bundle := goi18n.NewBundle(language.MustParse(string(Hans)))
 	messages := map[Lang]map[string]string{}
 	for _, l := range []Lang{Hans, En} {
-		raw, err := localeFiles.ReadFile("locales/" + string(l) + ".json")
+		name := "locales/" + string(l) + ".json"
+		raw, err := fs.ReadFile(files, name)
 		if err != nil {
 			return nil, err
 		}
 		m := map[string]string{}
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("locales/%s.json: %w", l, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for id, text := range m {
+			// go-i18n parses placeholders only when a message is shown.
+			if _, err := template.New(id).Parse(text); err != nil {
+				return nil, fmt.Errorf("%s: message %q: %w", name, id, err)
+			}
 		}
 		messages[l] = m
 	}

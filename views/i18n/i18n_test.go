@@ -2,7 +2,10 @@ package i18n
 
 import (
 	"context"
+	"io/fs"
+	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestCatalogsAreComplete(t *testing.T) {
@@ -18,6 +21,25 @@ func TestCatalogsAreComplete(t *testing.T) {
 	for id := range c.ids[En] {
 		if !c.ids[Hans][id] {
 			t.Errorf("en has %q, which the default catalog lacks", id)
+		}
+	}
+}
+
+func TestBrokenCatalogIsAnErrorNamingTheFile(t *testing.T) {
+	good, err := fs.ReadFile(localeFiles, "locales/en.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, broken := range map[string]string{
+		"not JSON":           `{"nav.regions": "地区"`,
+		"broken placeholder": `{"nav.regions": "{{.Name"}`,
+	} {
+		_, err := build(fstest.MapFS{
+			"locales/zh-Hans.json": {Data: []byte(broken)},
+			"locales/en.json":      {Data: good},
+		})
+		if err == nil || !strings.Contains(err.Error(), "locales/zh-Hans.json") {
+			t.Errorf("%s: build = %v, want an error naming the file", name, err)
 		}
 	}
 }
