@@ -4,14 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"investportal/models"
 	"investportal/views"
@@ -26,9 +24,6 @@ const (
 	adminPrefix      = "/admin"
 	staffIDKey       = "staff_id"
 )
-
-// allRoles may use any admin page that is not restricted further.
-var allRoles = models.StaffRoles
 
 // newSessions keeps staff sessions in PostgreSQL, so every portal instance
 // shares them; expired rows are removed by the serve command's hourly job.
@@ -52,34 +47,20 @@ func (h *Handler) newSessions() *scs.SessionManager {
 	return sm
 }
 
-// adminRoutes registers the admin. Every route but sign-in goes through
-// adminRoute, which demands a signed-in account with one of the given
-// roles; routes_test walks every registered /admin route to prove it.
-func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
-	g := e.Group(adminPrefix, withLang(i18n.Hans), noStore, echo.WrapMiddleware(h.sessions.LoadAndSave), csrf)
-	g.GET("/login", h.AdminLoginForm)
-	g.POST("/login", h.AdminLogin, middleware.BodyLimit("16K"), formAttemptLimit())
-	h.adminRoute(g, http.MethodPost, "/logout", h.AdminLogout, allRoles...)
-	h.adminRoute(g, http.MethodGet, "", h.AdminDashboard, allRoles...)
-	h.adminRoute(g, http.MethodGet, "/password", h.AdminPasswordForm, allRoles...)
-	h.adminRoute(g, http.MethodPost, "/password", h.AdminChangePassword, allRoles...)
-	h.inquiryRoutes(g)
-	h.contentRoutes(g)
-	h.userRoutes(g)
-	h.uploadRoutes(g)
-}
-
-func (h *Handler) adminRoute(g *echo.Group, method, path string, handler echo.HandlerFunc, roles ...string) {
-	if len(roles) == 0 {
-		panic("admin route " + path + " allows no role")
+// staffRoute registers an admin route that opens to the holders of any of
+// the permissions; it refuses to register one that names none.
+func (h *Handler) staffRoute(g *echo.Group, method, path string, handler echo.HandlerFunc, perms ...permission) {
+	if len(perms) == 0 {
+		panic("admin route " + path + " names no permission")
 	}
-	g.Add(method, path, handler, h.requireStaff(roles))
+	g.Add(method, path, handler, h.requireStaff(perms), h.staffCSRF)
 }
 
 // requireStaff lets a request through only for a signed-in, enabled
-// account with one of the roles. Anonymous visitors are sent to sign in
-// (GET) or refused (anything else).
-func (h *Handler) requireStaff(roles []string) echo.MiddlewareFunc {
+// account whose role holds one of the permissions. Anonymous visitors are
+// sent to sign in (GET) or refused (anything else). It reads nothing of the
+// request body, so nobody's upload is parsed before they are known.
+func (h *Handler) requireStaff(perms []permission) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			cx := ctx(c)
@@ -101,7 +82,7 @@ func (h *Handler) requireStaff(roles []string) echo.MiddlewareFunc {
 				}
 				return &userError{status: http.StatusForbidden, message: i18n.T(cx, "admin.login.expired")}
 			}
-			if !slices.Contains(roles, user.Role) {
+			if !roleMayAny(user.Role, perms) {
 				return &userError{status: http.StatusForbidden, message: i18n.T(cx, "admin.forbidden")}
 			}
 			c.Set("staff", user)
@@ -125,22 +106,21 @@ func (h *Handler) adminNav(c echo.Context) views.AdminNav {
 	nav := views.AdminNav{
 		UserLine:  i18n.T(cx, "admin.signed_in_as", map[string]any{"Name": u.Name, "Role": i18n.T(cx, "admin.role."+u.Role)}),
 		CSRFToken: csrfToken(c),
-		Links:     []views.LinkItem{{Path: adminPrefix, Name: i18n.T(cx, "admin.nav.dashboard")}},
 	}
+	link := func(p permission, path, name string) {
+		if may(c, p) {
+			nav.Links = append(nav.Links, views.LinkItem{Path: path, Name: name})
+		}
+	}
+	link(permUseAdmin, adminPrefix, i18n.T(cx, "admin.nav.dashboard"))
 	for _, t := range contentTypes {
-		nav.Links = append(nav.Links, views.LinkItem{Path: t.adminPath(), Name: i18n.T(cx, "kind."+t.Kind)})
+		link(permReadContent, t.adminPath(), i18n.T(cx, "kind."+t.Kind))
 	}
-	if u.Role == models.RoleAdmin || u.Role == models.RoleOfficer {
-		nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/inquiries", Name: i18n.T(cx, "admin.nav.inquiries")})
-	}
-	if canEdit(c) {
-		nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/uploads", Name: i18n.T(cx, "admin.nav.uploads")})
-	}
-	nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/audit", Name: i18n.T(cx, "admin.nav.audit")})
-	if u.Role == models.RoleAdmin {
-		nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/users", Name: i18n.T(cx, "admin.nav.users")})
-	}
-	nav.Links = append(nav.Links, views.LinkItem{Path: adminPrefix + "/password", Name: i18n.T(cx, "admin.nav.password")})
+	link(permWorkInquiries, adminPrefix+"/inquiries", i18n.T(cx, "admin.nav.inquiries"))
+	link(permEditContent, adminPrefix+"/uploads", i18n.T(cx, "admin.nav.uploads"))
+	link(permReadContent, adminPrefix+"/audit", i18n.T(cx, "admin.nav.audit"))
+	link(permManageAccounts, adminPrefix+"/users", i18n.T(cx, "admin.nav.users"))
+	link(permUseAdmin, adminPrefix+"/password", i18n.T(cx, "admin.nav.password"))
 	return nav
 }
 
@@ -177,6 +157,7 @@ func (h *Handler) AdminLogin(c echo.Context) error {
 		return err
 	}
 	h.sessions.Put(cx, staffIDKey, user.ID)
+	h.newStaffCSRFToken(c)
 	h.log.Info("staff signed in", "request_id", requestID(c), "staff_id", user.ID)
 	next := c.QueryParam("next")
 	if !strings.HasPrefix(next, adminPrefix) || strings.HasPrefix(next, "//") {
@@ -206,21 +187,19 @@ func (h *Handler) AdminDashboard(c echo.Context) error {
 		v.Counts = append(v.Counts, views.AdminCount{Label: i18n.T(cx, "kind."+t.Kind), Path: t.adminPath(),
 			Published: ct.Published, Scheduled: ct.Scheduled, Drafts: ct.Drafts})
 	}
-	recent, _, err := models.AuditEntries(cx, h.db, models.AuditQuery{Limit: 10})
+	recent, _, err := models.AuditEntries(cx, h.db, models.AuditQuery{EntityTypes: visibleAuditTypes(c), Limit: 10})
 	if err != nil {
 		return err
 	}
 	if v.Changes, err = h.auditRows(cx, recent); err != nil {
 		return err
 	}
-	list, fresh, err := models.RecentInquiryList(cx, h.db, 10)
-	if err != nil {
-		return err
-	}
-	v.NewInquiries = fresh
-	if role := currentStaff(c).Role; role == models.RoleAdmin || role == models.RoleOfficer {
-		v.ShowInquiry = true
-		v.Inquiries = h.inquiryRows(c, list)
+	if may(c, permWorkInquiries) {
+		list, fresh, err := models.RecentInquiryList(cx, h.db, 10)
+		if err != nil {
+			return err
+		}
+		v.ShowInquiry, v.NewInquiries, v.Inquiries = true, fresh, h.inquiryRows(c, list)
 	}
 	return render(c, http.StatusOK, views.AdminDashboard(v))
 }

@@ -30,16 +30,31 @@ func (h *Handler) contentHistory(t contentType) echo.HandlerFunc {
 func (h *Handler) AdminAuditLog(c echo.Context) error {
 	cx := ctx(c)
 	q := newQueryReader(c)
-	var tables []string
-	for _, t := range contentTypes {
-		tables = append(tables, t.Table)
-	}
-	tables = append(tables, auditStaffUsers, auditInquiries)
-	table := q.oneOf("type", tables)
+	table := q.oneOf("type", visibleAuditTypes(c))
 	if err := q.err(); err != nil {
 		return err
 	}
 	return h.renderAudit(c, models.AuditQuery{EntityType: table}, i18n.T(cx, "admin.audit.title"), adminPrefix+"/audit", "")
+}
+
+// visibleAuditTypes are the entity types whose audit entries the signed-in
+// member of staff may read: content for everyone, account changes (which
+// hold staff e-mail addresses) and inquiry activity only for those who
+// handle them.
+func visibleAuditTypes(c echo.Context) []string {
+	var types []string
+	if may(c, permReadContent) {
+		for _, t := range contentTypes {
+			types = append(types, t.Table)
+		}
+	}
+	if may(c, permManageAccounts) {
+		types = append(types, auditStaffUsers)
+	}
+	if may(c, permWorkInquiries) {
+		types = append(types, auditInquiries)
+	}
+	return types
 }
 
 func (h *Handler) renderAudit(c echo.Context, query models.AuditQuery, heading, path, back string) error {
@@ -49,7 +64,7 @@ func (h *Handler) renderAudit(c echo.Context, query models.AuditQuery, heading, 
 	if err := q.err(); err != nil {
 		return err
 	}
-	query.Limit, query.Offset = adminListSize, int(page-1)*adminListSize
+	query.EntityTypes, query.Limit, query.Offset = visibleAuditTypes(c), adminListSize, int(page-1)*adminListSize
 	entries, total, err := models.AuditEntries(cx, h.db, query)
 	if err != nil {
 		return err
@@ -66,11 +81,12 @@ func (h *Handler) renderAudit(c echo.Context, query models.AuditQuery, heading, 
 		Rows: rows, Total: total, Pager: pager, Back: back}
 	if back == "" {
 		v.Types = append(v.Types, views.Option{Value: "", Label: i18n.T(cx, "admin.state.all")})
-		for _, t := range contentTypes {
-			v.Types = append(v.Types, views.Option{Value: t.Table, Label: i18n.T(cx, "kind."+t.Kind), Selected: t.Table == query.EntityType})
-		}
-		for _, table := range []string{auditStaffUsers, auditInquiries} {
-			v.Types = append(v.Types, views.Option{Value: table, Label: i18n.T(cx, "admin.audit.entity."+table), Selected: table == query.EntityType})
+		for _, table := range query.EntityTypes {
+			label := i18n.T(cx, "admin.audit.entity."+table)
+			if t, ok := contentTypeForTable(table); ok {
+				label = i18n.T(cx, "kind."+t.Kind)
+			}
+			v.Types = append(v.Types, views.Option{Value: table, Label: label, Selected: table == query.EntityType})
 		}
 	}
 	return render(c, http.StatusOK, views.AdminAudit(v))

@@ -17,38 +17,7 @@ import (
 	"investportal/views/i18n"
 )
 
-// Who may do what with content: everybody signed in reads it (viewers and
-// officers included), editors and administrators change it.
-var (
-	contentReaders = allRoles
-	contentEditors = []string{models.RoleAdmin, models.RoleEditor}
-)
-
 const adminListSize = 30
-
-// contentRoutes registers list, create, edit, delete, restore, preview and
-// history for every content type.
-func (h *Handler) contentRoutes(g *echo.Group) {
-	for _, t := range contentTypes {
-		base := "/" + t.Key
-		h.adminRoute(g, http.MethodGet, base, h.contentList(t), contentReaders...)
-		h.adminRoute(g, http.MethodGet, base+"/new", h.contentNew(t), contentEditors...)
-		h.adminRoute(g, http.MethodPost, base, h.contentCreate(t), contentEditors...)
-		h.adminRoute(g, http.MethodGet, base+"/:id", h.contentEdit(t), contentReaders...)
-		updaters := contentEditors
-		if t.Key == "projects" {
-			// Officers too, for the projects assigned to them (checked per record).
-			updaters = []string{models.RoleAdmin, models.RoleEditor, models.RoleOfficer}
-		}
-		h.adminRoute(g, http.MethodPost, base+"/:id", h.contentUpdate(t), updaters...)
-		h.adminRoute(g, http.MethodGet, base+"/:id/delete", h.contentDeleteForm(t), contentEditors...)
-		h.adminRoute(g, http.MethodPost, base+"/:id/delete", h.contentDelete(t), contentEditors...)
-		h.adminRoute(g, http.MethodPost, base+"/:id/restore", h.contentRestore(t), contentEditors...)
-		h.adminRoute(g, http.MethodGet, base+"/:id/preview", h.contentPreview(t), contentReaders...)
-		h.adminRoute(g, http.MethodGet, base+"/:id/history", h.contentHistory(t), contentReaders...)
-	}
-	h.adminRoute(g, http.MethodGet, "/audit", h.AdminAuditLog, contentReaders...)
-}
 
 func (t contentType) adminPath() string { return adminPrefix + "/" + t.Key }
 
@@ -56,20 +25,15 @@ func (t contentType) recordPath(id int64) string {
 	return t.adminPath() + "/" + strconv.FormatInt(id, 10)
 }
 
-func canEdit(c echo.Context) bool {
-	role := currentStaff(c).Role
-	return role == models.RoleAdmin || role == models.RoleEditor
-}
-
 // mayEdit says whether the signed-in account may change a stored record:
-// editors and administrators any, officers the projects assigned to them.
+// any record with permEditContent, the projects it follows as their officer
+// with permEditAssignedProjects.
 func mayEdit(c echo.Context, t contentType, stored models.Record) bool {
-	if canEdit(c) {
+	if may(c, permEditContent) {
 		return true
 	}
-	u := currentStaff(c)
-	return u.Role == models.RoleOfficer && t.Key == "projects" && stored.ID != 0 &&
-		stored.Values["officer_id"] == strconv.FormatInt(u.ID, 10)
+	return may(c, permEditAssignedProjects) && t.Key == "projects" && stored.ID != 0 &&
+		stored.Values["officer_id"] == strconv.FormatInt(currentStaff(c).ID, 10)
 }
 
 func actor(c echo.Context) models.Actor {
@@ -123,7 +87,7 @@ func (h *Handler) contentList(t contentType) echo.HandlerFunc {
 		}
 		kind := i18n.T(cx, "kind."+t.Kind)
 		v := views.AdminListView{Page: h.adminPage(c, kind), Nav: h.adminNav(c), Heading: kind, Path: t.adminPath(),
-			NewPath: t.adminPath() + "/new", CanEdit: canEdit(c), Query: text, Total: total, Pager: pager,
+			NewPath: t.adminPath() + "/new", CanEdit: may(c, permEditContent), Query: text, Total: total, Pager: pager,
 			Restore: state == models.StateDeleted}
 		if t.Key == "projects" {
 			v.MinePath, v.Mine = t.adminPath()+"?mine=1", mine
@@ -206,7 +170,7 @@ func (h *Handler) contentSave(c echo.Context, t contentType, id int64) error {
 	}
 	f := readContentForm(form, t, id, refs)
 	f.refs = refs
-	if !canEdit(c) {
+	if !may(c, permEditContent) {
 		// An officer cannot hand the project on: only its other fields change.
 		f.record.Values["officer_id"], f.typed["officer_id"] = stored.Values["officer_id"], stored.Values["officer_id"]
 		delete(f.errs, "officer_id")
@@ -358,7 +322,7 @@ func (h *Handler) renderContentFormWith(c echo.Context, t contentType, status in
 		v.Action = t.recordPath(stored.ID)
 		v.PreviewPath = v.Action + "/preview"
 		v.HistoryPath = v.Action + "/history"
-		if canEdit(c) {
+		if may(c, permEditContent) {
 			v.DeletePath = v.Action + "/delete"
 		}
 		state := stored.State(time.Now())

@@ -17,18 +17,7 @@ import (
 	"investportal/views/i18n"
 )
 
-// Inquiries hold personal data: only administrators and investment
-// officers see or work them.
-var inquiryWorkers = []string{models.RoleAdmin, models.RoleOfficer}
-
 var referencePattern = regexp.MustCompile(`^INQ-[0-9]{4}-[0-9]{6}$`)
-
-func (h *Handler) inquiryRoutes(g *echo.Group) {
-	h.adminRoute(g, http.MethodGet, "/inquiries", h.AdminInquiries, inquiryWorkers...)
-	h.adminRoute(g, http.MethodGet, "/inquiries/:ref", h.AdminInquiry, inquiryWorkers...)
-	h.adminRoute(g, http.MethodPost, "/inquiries/:ref", h.AdminUpdateInquiry, inquiryWorkers...)
-	h.adminRoute(g, http.MethodPost, "/inquiries/:ref/notes", h.AdminAddInquiryNote, inquiryWorkers...)
-}
 
 // AdminInquiries lists inquiries by stage, assignee and text.
 func (h *Handler) AdminInquiries(c echo.Context) error {

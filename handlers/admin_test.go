@@ -51,9 +51,15 @@ func (v *visitor) signIn(email, password string) *http.Cookie {
 	return v.cookies["portal_admin"]
 }
 
+// csrf is the form token a visitor's admin pages carry: the staff
+// session's once signed in, the sign-in form's before.
 func (v *visitor) csrf() string {
 	v.t.Helper()
-	token, _ := parse(v.t, v.get("/admin/login")).Find(`form input[name="_csrf"]`).Attr("value")
+	rec := v.get("/admin/password")
+	if rec.Code != http.StatusOK {
+		rec = v.get("/admin/login")
+	}
+	token, _ := parse(v.t, rec).Find(`form input[name="_csrf"]`).Attr("value")
 	return token
 }
 

@@ -42,11 +42,6 @@ var uploadTypes = map[string]string{"image/png": "png", "image/jpeg": "jpg", "im
 
 var uploadNamePattern = regexp.MustCompile(`^[0-9a-f]{32}\.(png|jpg|gif|webp)$`)
 
-func (h *Handler) uploadRoutes(g *echo.Group) {
-	h.adminRoute(g, http.MethodGet, "/uploads", h.AdminUploads, contentEditors...)
-	h.adminRoute(g, http.MethodPost, "/uploads", h.AdminUpload, contentEditors...)
-}
-
 // AdminUploads lists the uploaded images with the Markdown to use them.
 func (h *Handler) AdminUploads(c echo.Context) error {
 	return h.renderUploads(c, http.StatusOK, "", "")

@@ -15,16 +15,6 @@ import (
 	"investportal/views/i18n"
 )
 
-// userRoutes registers account management, for administrators only.
-func (h *Handler) userRoutes(g *echo.Group) {
-	h.adminRoute(g, http.MethodGet, "/users", h.AdminUsers, models.RoleAdmin)
-	h.adminRoute(g, http.MethodGet, "/users/new", h.AdminNewUser, models.RoleAdmin)
-	h.adminRoute(g, http.MethodPost, "/users", h.AdminCreateUser, models.RoleAdmin)
-	h.adminRoute(g, http.MethodGet, "/users/:id", h.AdminEditUser, models.RoleAdmin)
-	h.adminRoute(g, http.MethodPost, "/users/:id", h.AdminUpdateUser, models.RoleAdmin)
-	h.adminRoute(g, http.MethodPost, "/users/:id/password", h.AdminResetPassword, models.RoleAdmin)
-}
-
 // AdminUsers lists the accounts.
 func (h *Handler) AdminUsers(c echo.Context) error {
 	cx := ctx(c)

@@ -43,6 +43,13 @@ func newRouterLogging(db *gorm.DB, logs io.Writer) *echo.Echo {
 		Uploads: storage.Folder{Dir: uploadDir}})
 }
 
+// newRouterAt is a router whose public base URL is baseURL.
+func newRouterAt(db *gorm.DB, baseURL string) *echo.Echo {
+	base, _ := url.Parse(baseURL)
+	return handlers.New(handlers.Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
+		Uploads: storage.Folder{Dir: uploadDir}})
+}
+
 // get sends a request through the real router and returns the recorder.
 func get(t *testing.T, e http.Handler, method, target string) *httptest.ResponseRecorder {
 	t.Helper()

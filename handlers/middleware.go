@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -105,13 +107,19 @@ func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
 }
 
-// csrfProtection guards every state-changing form: a token in a cookie
-// that the form must repeat, or a browser's Sec-Fetch-Site saying the
-// request came from this site.
+// csrfProtection guards the public forms and staff sign-in: a token in a
+// cookie that the form must repeat, or a browser's Sec-Fetch-Site saying
+// the request came from this site. Over HTTPS the cookie carries the
+// __Host- prefix, which browsers accept only when it is Secure, for path /
+// and for no Domain, so that no sibling subdomain can plant one.
 func (h *Handler) csrfProtection() echo.MiddlewareFunc {
+	name := "_csrf"
+	if h.secureCookies {
+		name = "__Host-csrf"
+	}
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",
-		CookieName:     "_csrf",
+		CookieName:     name,
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   h.secureCookies,
@@ -121,6 +129,42 @@ func (h *Handler) csrfProtection() echo.MiddlewareFunc {
 			return &userError{status: http.StatusForbidden, message: i18n.T(ctx(c), "inquiry.csrf")}
 		},
 	})
+}
+
+// csrfSessionKey holds a staff session's form token.
+const csrfSessionKey = "csrf"
+
+// staffCSRF guards the admin's forms with a token kept in the staff
+// session itself (made at sign-in), not in a cookie of its own: a token
+// planted from elsewhere never matches, and signing out ends it. It runs
+// after requireStaff, so the body is read only for a known member of staff.
+func (h *Handler) staffCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cx := ctx(c)
+		token := h.sessions.GetString(cx, csrfSessionKey)
+		if token == "" {
+			token = h.newStaffCSRFToken(c)
+		}
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead:
+		default:
+			if subtle.ConstantTimeCompare([]byte(c.FormValue("_csrf")), []byte(token)) != 1 {
+				h.log.Warn("admin form refused: CSRF token missing or wrong", "request_id", requestID(c))
+				return &userError{status: http.StatusForbidden, message: i18n.T(cx, "admin.csrf")}
+			}
+		}
+		c.Set("csrf", token)
+		return next(c)
+	}
+}
+
+// newStaffCSRFToken gives the staff session a fresh form token, as at
+// sign-in, and returns it.
+func (h *Handler) newStaffCSRFToken(c echo.Context) string {
+	token := rand.Text()
+	h.sessions.Put(ctx(c), csrfSessionKey, token)
+	c.Set("csrf", token)
+	return token
 }
 
 // formAttemptLimit caps how often one address may post forms at all, so

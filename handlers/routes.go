@@ -5,6 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"investportal/views/i18n"
 )
 
 // routes is the one place that answers "which URLs exist, and who may call
@@ -57,6 +59,63 @@ func (h *Handler) routes(e *echo.Echo) {
 	localized(e, "/inquiries/status/:token", h.ShowInquiryStatus, csrf)
 	localizedPost(e, "/inquiries/status/:token", h.AddInquiryMessage, posts...)
 
-	// Staff admin (Simplified Chinese only): see adminRoutes.
 	h.adminRoutes(e, csrf)
+}
+
+// adminRoutes registers the staff admin (Simplified Chinese only). Sign-in
+// is public; every other route goes through staffRoute, which checks the
+// session and the permissions that open the route (permissions.go) before
+// anything reads the request body, and then the form token tied to the
+// session. handlers/admin_test.go walks every route registered here
+// against its own table of who may use it.
+func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
+	g := e.Group(adminPrefix, withLang(i18n.Hans), noStore, echo.WrapMiddleware(h.sessions.LoadAndSave))
+	g.GET("/login", h.AdminLoginForm, csrf)
+	g.POST("/login", h.AdminLogin, middleware.BodyLimit("16K"), formAttemptLimit(), csrf)
+	staff := func(method, path string, handler echo.HandlerFunc, perms ...permission) {
+		h.staffRoute(g, method, path, handler, perms...)
+	}
+	const get, post = http.MethodGet, http.MethodPost
+
+	staff(post, "/logout", h.AdminLogout, permUseAdmin)
+	staff(get, "", h.AdminDashboard, permUseAdmin)
+	staff(get, "/password", h.AdminPasswordForm, permUseAdmin)
+	staff(post, "/password", h.AdminChangePassword, permUseAdmin)
+
+	// Content: every type the same way (admin_content_types.go).
+	for _, t := range contentTypes {
+		base := "/" + t.Key
+		staff(get, base, h.contentList(t), permReadContent)
+		staff(get, base+"/new", h.contentNew(t), permEditContent)
+		staff(post, base, h.contentCreate(t), permEditContent)
+		staff(get, base+"/:id", h.contentEdit(t), permReadContent)
+		if t.Key == "projects" {
+			// Officers too, for the projects assigned to them (checked per record).
+			staff(post, base+"/:id", h.contentUpdate(t), permEditContent, permEditAssignedProjects)
+		} else {
+			staff(post, base+"/:id", h.contentUpdate(t), permEditContent)
+		}
+		staff(get, base+"/:id/delete", h.contentDeleteForm(t), permEditContent)
+		staff(post, base+"/:id/delete", h.contentDelete(t), permEditContent)
+		staff(post, base+"/:id/restore", h.contentRestore(t), permEditContent)
+		staff(get, base+"/:id/preview", h.contentPreview(t), permReadContent)
+		staff(get, base+"/:id/history", h.contentHistory(t), permReadContent)
+	}
+	staff(get, "/audit", h.AdminAuditLog, permReadContent)
+	staff(get, "/uploads", h.AdminUploads, permEditContent)
+	staff(post, "/uploads", h.AdminUpload, permEditContent)
+
+	// Inquiries hold investors' personal data.
+	staff(get, "/inquiries", h.AdminInquiries, permWorkInquiries)
+	staff(get, "/inquiries/:ref", h.AdminInquiry, permWorkInquiries)
+	staff(post, "/inquiries/:ref", h.AdminUpdateInquiry, permWorkInquiries)
+	staff(post, "/inquiries/:ref/notes", h.AdminAddInquiryNote, permWorkInquiries)
+
+	// Accounts.
+	staff(get, "/users", h.AdminUsers, permManageAccounts)
+	staff(get, "/users/new", h.AdminNewUser, permManageAccounts)
+	staff(post, "/users", h.AdminCreateUser, permManageAccounts)
+	staff(get, "/users/:id", h.AdminEditUser, permManageAccounts)
+	staff(post, "/users/:id", h.AdminUpdateUser, permManageAccounts)
+	staff(post, "/users/:id/password", h.AdminResetPassword, permManageAccounts)
 }
