@@ -23,6 +23,7 @@ const (
 	adminLifetime    = 12 * time.Hour
 	adminPrefix      = "/admin"
 	staffIDKey       = "staff_id"
+	staffEpochKey    = "staff_epoch" // the account's session epoch at sign-in
 )
 
 // newSessions keeps staff sessions in PostgreSQL, so every portal instance
@@ -69,10 +70,15 @@ func (h *Handler) requireStaff(perms []permission) echo.MiddlewareFunc {
 			var err error
 			if id != 0 {
 				user, err = models.ActiveStaffUser(cx, h.db, id)
-				if errors.Is(err, models.ErrNotFound) {
-					_ = h.sessions.Destroy(cx) // disabled or removed since signing in
+				switch {
+				case errors.Is(err, models.ErrNotFound) || err == nil && user.SessionEpoch != h.sessions.GetInt(cx, staffEpochKey):
+					// Disabled or removed, or its password, role or state
+					// changed since this session signed in.
+					if err := h.sessions.Destroy(cx); err != nil {
+						return err
+					}
 					id = 0
-				} else if err != nil {
+				case err != nil:
 					return err
 				}
 			}
@@ -132,38 +138,55 @@ func (h *Handler) AdminLoginForm(c echo.Context) error {
 }
 
 // AdminLogin checks the password and starts a session under a new id, so
-// a session id planted before sign-in is worthless after it.
+// a session id planted before sign-in is worthless after it. Every refusal
+// (wrong password, unknown address, disabled account, throttled address)
+// gets the same answer.
 func (h *Handler) AdminLogin(c echo.Context) error {
 	cx := ctx(c)
 	email, password := strings.TrimSpace(c.FormValue("email")), c.FormValue("password")
-	user, err := models.Authenticate(cx, h.db, email, password)
-	if err != nil {
-		v := views.AdminLoginView{Page: h.adminPage(c, i18n.T(cx, "admin.login.title")), Email: email, CSRFToken: csrfToken(c)}
-		status := http.StatusUnauthorized
-		switch {
-		case errors.Is(err, models.ErrAccountLocked):
-			status = http.StatusTooManyRequests
-			c.Response().Header().Set("Retry-After", "900")
-			v.Message = i18n.T(cx, "admin.login.locked", map[string]any{"Minutes": int(models.SignInLockout.Minutes())})
-		case errors.Is(err, models.ErrBadCredentials):
-			h.log.Warn("staff sign-in failed", "request_id", requestID(c), "remote_ip", c.RealIP())
-			v.Message = i18n.T(cx, "admin.login.failed")
-		default:
-			return err
-		}
-		return render(c, status, views.AdminLogin(v))
+	user, err := models.Authenticate(cx, h.db, email, password, h.signInKeys(c, email))
+	if errors.Is(err, models.ErrBadCredentials) {
+		h.log.Warn("staff sign-in refused", "request_id", requestID(c), "remote_ip", c.RealIP())
+		return render(c, http.StatusUnauthorized, views.AdminLogin(views.AdminLoginView{
+			Page: h.adminPage(c, i18n.T(cx, "admin.login.title")), Email: email, CSRFToken: csrfToken(c),
+			Message: i18n.T(cx, "admin.login.failed", map[string]any{"N": models.MaxFailedSignIns, "Minutes": int(models.SignInLockout.Minutes())}),
+		}))
 	}
-	if err := h.sessions.RenewToken(cx); err != nil {
+	if err != nil {
 		return err
 	}
-	h.sessions.Put(cx, staffIDKey, user.ID)
-	h.newStaffCSRFToken(c)
+	if err := h.startStaffSession(c, user.ID, user.SessionEpoch); err != nil {
+		return err
+	}
 	h.log.Info("staff signed in", "request_id", requestID(c), "staff_id", user.ID)
 	next := c.QueryParam("next")
 	if !strings.HasPrefix(next, adminPrefix) || strings.HasPrefix(next, "//") {
 		next = adminPrefix
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// startStaffSession gives the request's session a new id, the account and
+// its session epoch, and a fresh form token: at sign-in, and when the
+// session changes its own account's password.
+func (h *Handler) startStaffSession(c echo.Context, staffID int64, epoch int) error {
+	cx := ctx(c)
+	if err := h.sessions.RenewToken(cx); err != nil {
+		return err
+	}
+	h.sessions.Put(cx, staffIDKey, staffID)
+	h.sessions.Put(cx, staffEpochKey, epoch)
+	h.newStaffCSRFToken(c)
+	return nil
+}
+
+// signInKeys are the keyed hashes sign-in throttling counts by: the
+// address typed, lower-cased, and the client's network address.
+func (h *Handler) signInKeys(c echo.Context, email string) models.SignInKeys {
+	return models.SignInKeys{
+		Account: h.keyedHash("sign-in-account", strings.ToLower(strings.TrimSpace(email))),
+		Client:  h.keyedHash("client", c.RealIP()),
+	}
 }
 
 // AdminLogout ends the session.
@@ -228,8 +251,8 @@ func (h *Handler) renderPasswordForm(c echo.Context, status int, errs map[string
 	}))
 }
 
-// AdminChangePassword changes the signed-in account's own password and
-// renews the session id.
+// AdminChangePassword changes the signed-in account's own password, ends
+// its other sessions and renews this one's id.
 func (h *Handler) AdminChangePassword(c echo.Context) error {
 	cx := ctx(c)
 	current, next, confirm := c.FormValue("current"), c.FormValue("new"), c.FormValue("confirm")
@@ -237,7 +260,9 @@ func (h *Handler) AdminChangePassword(c echo.Context) error {
 	if next != confirm {
 		return h.renderPasswordForm(c, http.StatusUnprocessableEntity, map[string]string{"confirm": i18n.T(cx, "admin.password.mismatch")}, "")
 	}
-	switch err := models.ChangePassword(cx, h.db, currentStaff(c).ID, current, next); {
+	u := currentStaff(c)
+	epoch, err := models.ChangePassword(cx, h.db, u.ID, current, next, h.signInKeys(c, u.Email))
+	switch {
 	case errors.Is(err, models.ErrBadCredentials):
 		return h.renderPasswordForm(c, http.StatusUnprocessableEntity, map[string]string{"current": i18n.T(cx, "admin.password.wrong")}, "")
 	case errors.Is(err, models.ErrWeakPassword):
@@ -245,7 +270,8 @@ func (h *Handler) AdminChangePassword(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := h.sessions.RenewToken(cx); err != nil {
+	// Every other session of the account ends; this one goes on under a new id.
+	if err := h.startStaffSession(c, u.ID, epoch); err != nil {
 		return err
 	}
 	return h.renderPasswordForm(c, http.StatusOK, nil, i18n.T(cx, "admin.password.changed"))

@@ -85,7 +85,7 @@ func TestAdminShowsEachRoleOnlyWhatItNeeds(t *testing.T) {
 		menu := doc.Find(`[data-testid="admin-bar"]`)
 		for path, allowed := range map[string]bool{"/admin/inquiries": want.inquiries, "/admin/users": want.accounts,
 			"/admin/uploads": role == models.RoleAdmin || role == models.RoleEditor, "/admin/policies": true} {
-			if got := menu.Find(`a[href="` + path + `"]`).Length() > 0; got != allowed {
+			if got := menu.Find(`a[href="`+path+`"]`).Length() > 0; got != allowed {
 				t.Errorf("%s's menu links %s: %v, want %v", role, path, got, allowed)
 			}
 		}

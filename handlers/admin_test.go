@@ -2,9 +2,12 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -191,17 +194,41 @@ func TestStaffSignInSessionAndSignOut(t *testing.T) {
 	}
 }
 
-func TestStaffSignInLocksAfterRepeatedFailures(t *testing.T) {
+// A locked address, an unknown address and a wrong password get the same
+// answer, and the lock holds one address out of one account: the member
+// of staff signing in from elsewhere is not locked out.
+func TestStaffSignInRefusalsLookAlikeAndLockOnlyTheGuesser(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	e := newInquiryRouter(db)
 	email := createStaff(t, db, models.RoleEditor)
-	v := newVisitor(t, e, "192.0.2.70")
-	for range models.MaxFailedSignIns {
-		v.post("/admin/login", url.Values{"_csrf": {v.csrf()}, "email": {email}, "password": {"guess"}})
+	attacker := newVisitor(t, e, "198.51.100.7")
+	try := func(v *visitor, email, password string) *httptest.ResponseRecorder {
+		return v.post("/admin/login", url.Values{"_csrf": {v.csrf()}, "email": {email}, "password": {password}})
 	}
-	rec := v.post("/admin/login", url.Values{"_csrf": {v.csrf()}, "email": {email}, "password": {staffPassword}})
-	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "锁定") {
-		t.Errorf("right password on a locked account = %d", rec.Code)
+	answer := func(rec *httptest.ResponseRecorder) string {
+		return fmt.Sprintf("%d %q Retry-After=%q", rec.Code, parse(t, rec).Find(`[data-testid="login-message"]`).Text(), rec.Header().Get("Retry-After"))
+	}
+	wrong := answer(try(attacker, email, "guess"))
+	for range models.MaxFailedSignIns - 1 {
+		try(attacker, email, "guess")
+	}
+	locked := answer(try(attacker, email, staffPassword))
+	unknown := answer(try(attacker, "nobody@bureau.example", staffPassword))
+	if !strings.HasPrefix(wrong, "401 ") || !strings.Contains(wrong, "尝试次数过多") || locked != wrong || unknown != wrong {
+		t.Errorf("answers differ:\nwrong password  %s\nlocked address  %s\nunknown address %s", wrong, locked, unknown)
+	}
+	office := newVisitor(t, e, "192.0.2.70")
+	office.signIn(email, staffPassword)
+	if rec := office.get("/admin"); rec.Code != http.StatusOK {
+		t.Errorf("the office after someone else's guesses = %d", rec.Code)
+	}
+	// An administrator's reset lifts the lock.
+	admin := signedIn(t, db, e, models.RoleAdmin, "192.0.2.71")
+	var id int64
+	db.Raw("SELECT id FROM staff_users WHERE email = ?", email).Scan(&id)
+	admin.post("/admin/users/"+strconv.FormatInt(id, 10)+"/password", url.Values{"_csrf": {admin.csrf()}})
+	if n := countRows(t, db, "sign_in_failures"); n != 1 { // the unknown address's row stays
+		t.Errorf("%d failure rows after the reset, want only the unknown address's", n)
 	}
 }
 
@@ -226,7 +253,88 @@ func TestChangeOwnPassword(t *testing.T) {
 			t.Errorf("change %q → %q = %d, want %d", c.current, c.next, rec.Code, c.status)
 		}
 	}
-	if _, err := models.Authenticate(context.Background(), db, email, "a new long password"); err != nil {
-		t.Errorf("new password: %v", err)
+	newVisitor(t, e, "192.0.2.81").signIn(email, "a new long password")
+}
+
+// A password change, a reset by an administrator, a role change and a
+// disable end every other session of the account at its next request; the
+// session that changed its own password goes on under a new id.
+func TestOtherSessionsEndWhenCredentialsOrRightsChange(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	signedOut := func(v *visitor) bool {
+		rec := v.get("/admin")
+		return rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/admin/login")
 	}
+	accountID := func(email string) string {
+		var id int64
+		db.Raw("SELECT id FROM staff_users WHERE email = ?", email).Scan(&id)
+		return strconv.FormatInt(id, 10)
+	}
+	admin := signedIn(t, db, e, models.RoleAdmin, "192.0.2.120")
+	adminElsewhere := newVisitor(t, e, "192.0.2.121")
+	adminElsewhere.signIn(models.RoleAdmin+"@bureau.example", staffPassword)
+
+	// Own password change: the other session ends, this one stays.
+	before := admin.cookies["portal_admin"].Value
+	rec := admin.post("/admin/password", url.Values{"_csrf": {admin.csrf()}, "current": {staffPassword}, "new": {"a new long password"}, "confirm": {"a new long password"}})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("password change = %d", rec.Code)
+	}
+	if !signedOut(adminElsewhere) {
+		t.Error("the other session survived a password change")
+	}
+	if signedOut(admin) || admin.cookies["portal_admin"].Value == before {
+		t.Error("the session that changed the password should go on, under a new id")
+	}
+
+	// Reset by an administrator: every session of that account ends.
+	editor := signedIn(t, db, e, models.RoleEditor, "192.0.2.122")
+	editorElsewhere := newVisitor(t, e, "192.0.2.123")
+	editorElsewhere.signIn(models.RoleEditor+"@bureau.example", staffPassword)
+	admin.post("/admin/users/"+accountID(models.RoleEditor+"@bureau.example")+"/password", url.Values{"_csrf": {admin.csrf()}})
+	if !signedOut(editor) || !signedOut(editorElsewhere) {
+		t.Error("sessions survived a reset by an administrator")
+	}
+	// Administrators resetting their own password keep that session.
+	adminElsewhere.signIn(models.RoleAdmin+"@bureau.example", "a new long password")
+	admin.post("/admin/users/"+accountID(models.RoleAdmin+"@bureau.example")+"/password", url.Values{"_csrf": {admin.csrf()}})
+	if signedOut(admin) || !signedOut(adminElsewhere) {
+		t.Errorf("own reset: this session signed out %v, the other %v; want false, true", signedOut(admin), signedOut(adminElsewhere))
+	}
+
+	// A role change and a disable end the account's sessions.
+	for _, change := range []url.Values{{"role": {models.RoleViewer}}, {"role": {models.RoleOfficer}, "disabled": {"1"}}} {
+		officer := newVisitor(t, e, "192.0.2.124")
+		dbtest.MustExec(t, db, "UPDATE staff_users SET disabled_at = NULL, role = 'officer' WHERE email = 'officer@bureau.example'")
+		if countWhere(t, db, "staff_users", "email = 'officer@bureau.example'") == 0 {
+			createStaff(t, db, models.RoleOfficer)
+		}
+		officer.signIn(models.RoleOfficer+"@bureau.example", staffPassword)
+		change.Set("_csrf", admin.csrf())
+		change.Set("name", "officer 用户")
+		if rec := admin.post("/admin/users/"+accountID(models.RoleOfficer+"@bureau.example"), change); rec.Code != http.StatusSeeOther {
+			t.Fatalf("account change %v = %d", change, rec.Code)
+		}
+		if !signedOut(officer) {
+			t.Errorf("the session survived %v", change)
+		}
+	}
+	// Renaming changes no rights: the session goes on.
+	officer := newVisitor(t, e, "192.0.2.125")
+	dbtest.MustExec(t, db, "UPDATE staff_users SET disabled_at = NULL WHERE email = 'officer@bureau.example'")
+	officer.signIn(models.RoleOfficer+"@bureau.example", staffPassword)
+	admin.post("/admin/users/"+accountID(models.RoleOfficer+"@bureau.example"), url.Values{"_csrf": {admin.csrf()}, "name": {"改名"}, "role": {models.RoleOfficer}})
+	if signedOut(officer) {
+		t.Error("a rename ended the session")
+	}
+}
+
+func countWhere(t *testing.T, db *gorm.DB, table, condition string) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Table(table).Where(condition).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

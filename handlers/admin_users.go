@@ -22,16 +22,24 @@ func (h *Handler) AdminUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	keys := make([][]byte, len(list))
+	for i, u := range list {
+		keys[i] = h.signInKeys(c, u.Email).Account
+	}
+	locked, err := models.LockedSignIns(cx, h.db, keys)
+	if err != nil {
+		return err
+	}
 	v := views.AdminUsersView{Page: h.adminPage(c, i18n.T(cx, "admin.users.title")), Nav: h.adminNav(c)}
-	for _, u := range list {
+	for i, u := range list {
 		row := views.AdminUserRow{Name: u.Name, Email: u.Email, Role: i18n.T(cx, "admin.role."+u.Role),
 			Path: adminPrefix + "/users/" + strconv.FormatInt(u.ID, 10), State: i18n.T(cx, "admin.users.active"),
 			LastSignIn: "—"}
 		switch {
 		case u.DisabledAt != nil:
 			row.State = i18n.T(cx, "admin.users.disabled")
-		case u.LockedUntil != nil && u.LockedUntil.After(time.Now()):
-			row.State = i18n.T(cx, "admin.users.locked")
+		case locked[string(keys[i])] > 0:
+			row.State = i18n.T(cx, "admin.users.locked", map[string]any{"N": locked[string(keys[i])]})
 		}
 		if u.LastSignInAt != nil {
 			row.LastSignIn = views.DateTime(cx, *u.LastSignInAt)
@@ -171,15 +179,22 @@ func (h *Handler) AdminUpdateUser(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, adminPrefix+"/users/"+strconv.FormatInt(u.ID, 10)+"?saved=1")
 }
 
-// AdminResetPassword gives an account a new password, shown once.
+// AdminResetPassword gives an account a new password, shown once; its
+// sessions end and its sign-in locks are lifted.
 func (h *Handler) AdminResetPassword(c echo.Context) error {
 	u, err := h.userParam(c)
 	if err != nil {
 		return err
 	}
-	password, err := models.ResetStaffPassword(ctx(c), h.db, u.ID, actor(c))
+	password, epoch, err := models.ResetStaffPassword(ctx(c), h.db, u.ID, h.signInKeys(c, u.Email).Account, actor(c))
 	if err != nil {
 		return err
+	}
+	if u.ID == currentStaff(c).ID {
+		// Administrators resetting their own password keep this session.
+		if err := h.startStaffSession(c, u.ID, epoch); err != nil {
+			return err
+		}
 	}
 	return h.renderNewPassword(c, u, password)
 }

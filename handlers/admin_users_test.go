@@ -71,11 +71,15 @@ func TestAdministratorManagesAccounts(t *testing.T) {
 	db.Raw("SELECT id::text FROM staff_users WHERE lower(email) = 'li.ming@bureau.example'").Scan(&id)
 	path := "/admin/users/" + id
 
-	// Demoted to viewer: the next request already has the new role.
+	// Demoted to viewer: the session ends; signed in again, the role is the new one.
 	rec = admin.post(path, url.Values{"_csrf": {admin.csrf()}, "name": {"李明"}, "role": {"viewer"}})
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("demote = %d", rec.Code)
 	}
+	if rec := li.get("/admin/policies/new"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/admin/login") {
+		t.Errorf("demoted session = %d, want sent to sign in", rec.Code)
+	}
+	li.signIn("li.ming@bureau.example", password)
 	if rec := li.get("/admin/policies/new"); rec.Code != http.StatusForbidden {
 		t.Errorf("viewer opens a content form: %d", rec.Code)
 	}
@@ -92,10 +96,10 @@ func TestAdministratorManagesAccounts(t *testing.T) {
 	if rec.Code != http.StatusOK || fresh == "" || fresh == password {
 		t.Fatalf("reset = %d, %q", rec.Code, fresh)
 	}
-	if _, err := models.Authenticate(context.Background(), db, "li.ming@bureau.example", password); err == nil {
+	if _, err := models.Authenticate(context.Background(), db, "li.ming@bureau.example", password, models.SignInKeys{}); err == nil {
 		t.Error("old password still works")
 	}
-	if _, err := models.Authenticate(context.Background(), db, "li.ming@bureau.example", fresh); err != nil {
+	if _, err := models.Authenticate(context.Background(), db, "li.ming@bureau.example", fresh, models.SignInKeys{}); err != nil {
 		t.Errorf("new password: %v", err)
 	}
 

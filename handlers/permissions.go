@@ -37,10 +37,10 @@ const (
 
 // rolePermissions is the permissions table.
 var rolePermissions = map[string][]permission{
-	models.RoleAdmin: {permUseAdmin, permReadContent, permEditContent, permWorkInquiries, permManageAccounts},
-	models.RoleEditor: {permUseAdmin, permReadContent, permEditContent},
+	models.RoleAdmin:   {permUseAdmin, permReadContent, permEditContent, permWorkInquiries, permManageAccounts},
+	models.RoleEditor:  {permUseAdmin, permReadContent, permEditContent},
 	models.RoleOfficer: {permUseAdmin, permReadContent, permEditAssignedProjects, permWorkInquiries},
-	models.RoleViewer: {permUseAdmin, permReadContent},
+	models.RoleViewer:  {permUseAdmin, permReadContent},
 }
 
 // roleMay reports whether a role holds a permission.

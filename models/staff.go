@@ -18,8 +18,7 @@ type StaffUser struct {
 	Role              string
 	PasswordHash      string
 	DisabledAt        *time.Time
-	FailedSignIns     int
-	LockedUntil       *time.Time
+	SessionEpoch      int `gorm:"default:1"` // raised when the password, role or state changes: other sessions end
 	PasswordChangedAt time.Time
 	LastSignInAt      *time.Time
 	CreatedAt         time.Time

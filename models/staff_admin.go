@@ -105,6 +105,10 @@ func UpdateStaffUser(ctx context.Context, db *gorm.DB, id int64, change StaffCha
 		if len(updates) == 0 {
 			return ErrNoChange
 		}
+		if _, roleChanged := changes["role"]; roleChanged || change.Disabled == wasActive {
+			// Sessions signed in under the old rights end at their next request.
+			updates["session_epoch"] = gorm.Expr("session_epoch + 1")
+		}
 		updates["updated_at"] = gorm.Expr("now()")
 		if err := tx.Model(&u).Updates(updates).Error; err != nil {
 			return err
@@ -114,25 +118,30 @@ func UpdateStaffUser(ctx context.Context, db *gorm.DB, id int64, change StaffCha
 }
 
 // ResetStaffPassword gives an account a new random password, returned to be
-// shown once, and lifts a sign-in lock.
-func ResetStaffPassword(ctx context.Context, db *gorm.DB, id int64, by Actor) (string, error) {
+// shown once, ends its sessions (it returns the new session epoch, for when
+// administrators reset their own) and lifts every sign-in lock on it.
+func ResetStaffPassword(ctx context.Context, db *gorm.DB, id int64, accountKey []byte, by Actor) (string, int, error) {
 	password := NewPassword()
 	hash, err := HashPassword(password)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
+	var epoch int
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&StaffUser{}).Where("id = ?", id).Updates(map[string]any{"password_hash": hash,
-			"password_changed_at": gorm.Expr("now()"), "failed_sign_ins": 0, "locked_until": nil, "updated_at": gorm.Expr("now()")})
+		res := tx.Raw(`UPDATE staff_users SET password_hash = ?, password_changed_at = now(), updated_at = now(),
+			session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch`, hash, id).Scan(&epoch)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		if err := tx.Exec("DELETE FROM sign_in_failures WHERE account_key = ?", accountKey).Error; err != nil {
+			return err
+		}
 		return WriteAudit(tx, by, "update", "staff_users", id, map[string]any{"password": []any{"", "已重置"}})
 	})
-	return password, err
+	return password, epoch, err
 }
 
 func boolText(b bool) string {

@@ -4,33 +4,23 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // StaffRoles lists the roles from most to least powerful.
 var StaffRoles = []string{RoleAdmin, RoleEditor, RoleOfficer, RoleViewer}
 
-// Sign-in throttling: after this many wrong passwords in a row an account
-// is locked for a while, whoever tries.
+// Password rules.
 const (
-	MaxFailedSignIns = 5
-	SignInLockout    = 15 * time.Minute
 	MinPasswordRunes = 12
 	maxPasswordBytes = 1024 // argon2 hashes anything, but not megabytes per guess
 )
 
-// Sign-in outcomes the caller must tell apart.
-var (
-	ErrBadCredentials = errors.New("wrong e-mail address or password")
-	ErrAccountLocked  = errors.New("account locked after repeated wrong passwords")
-	ErrWeakPassword   = errors.New("password too short or too long")
-)
+// ErrWeakPassword refuses a password that is too short or too long.
+var ErrWeakPassword = errors.New("password too short or too long")
 
 // argonParams are argon2id's settings: OWASP's recommendation of 19 MiB
 // memory and 2 passes.
@@ -53,92 +43,6 @@ func CreateStaffUser(ctx context.Context, db *gorm.DB, email, name, role, passwo
 	u := StaffUser{Email: strings.TrimSpace(email), Name: strings.TrimSpace(name), Role: role, PasswordHash: hash}
 	err = db.WithContext(ctx).Omit("CreatedAt", "UpdatedAt", "PasswordChangedAt").Create(&u).Error
 	return u, err
-}
-
-// dummyHash is compared against when the e-mail address is unknown, so an
-// unknown address takes as long as a wrong password. It is made on first
-// use: hashing costs 19 MiB and tens of milliseconds, which binaries that
-// never check a password should not pay at start.
-var dummyHash = sync.OnceValue(func() string {
-	hash, err := argon2id.CreateHash("not-a-real-password", argonParams)
-	if err != nil {
-		panic(err) // only a broken random source fails here
-	}
-	return hash
-})
-
-// Authenticate checks an e-mail address and password. A wrong password
-// counts towards the account's lock; a right one clears the count. A
-// locked or disabled account cannot sign in even with the right password.
-func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (StaffUser, error) {
-	db = db.WithContext(ctx)
-	if len(password) > maxPasswordBytes {
-		return StaffUser{}, ErrBadCredentials
-	}
-	var u StaffUser
-	var refused error // decided inside, returned after the transaction commits the counters
-	err := db.Transaction(func(tx *gorm.DB) error {
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
-			Where("lower(email) = lower(?)", strings.TrimSpace(email)).Take(&u).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			_, _ = argon2id.ComparePasswordAndHash(password, dummyHash())
-			refused = ErrBadCredentials
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if u.LockedUntil != nil && u.LockedUntil.After(time.Now()) {
-			refused = ErrAccountLocked
-			return nil
-		}
-		ok, err := argon2id.ComparePasswordAndHash(password, u.PasswordHash)
-		if err != nil {
-			return err
-		}
-		if !ok || u.DisabledAt != nil {
-			failed := u.FailedSignIns + 1
-			update := map[string]any{"failed_sign_ins": failed}
-			if failed >= MaxFailedSignIns {
-				update = map[string]any{"failed_sign_ins": 0, "locked_until": time.Now().Add(SignInLockout)}
-			}
-			refused = ErrBadCredentials
-			return tx.Model(&u).UpdateColumns(update).Error
-		}
-		return tx.Model(&u).UpdateColumns(map[string]any{
-			"failed_sign_ins": 0, "locked_until": nil, "last_sign_in_at": gorm.Expr("now()"),
-		}).Error
-	})
-	if err != nil {
-		return StaffUser{}, err
-	}
-	if refused != nil {
-		return StaffUser{}, refused
-	}
-	return u, nil
-}
-
-// ChangePassword replaces an account's password after checking the
-// current one.
-func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, current, next string) error {
-	var u StaffUser
-	if err := db.WithContext(ctx).Take(&u, userID).Error; err != nil {
-		return err
-	}
-	ok, err := argon2id.ComparePasswordAndHash(current, u.PasswordHash)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrBadCredentials
-	}
-	hash, err := HashPassword(next)
-	if err != nil {
-		return err
-	}
-	return db.WithContext(ctx).Model(&u).Updates(map[string]any{
-		"password_hash": hash, "password_changed_at": gorm.Expr("now()"),
-	}).Error
 }
 
 // ActiveStaffUser reads an account that may still use the admin.

@@ -3,14 +3,24 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"gorm.io/gorm"
 
 	"investportal/models"
 	"investportal/models/dbtest"
 )
 
-func TestStaffSignInThrottlesAndLocks(t *testing.T) {
+// keysFor stands in for the keyed hashes the handlers make.
+func keysFor(email, client string) models.SignInKeys {
+	return models.SignInKeys{Account: []byte("account:" + strings.ToLower(email)), Client: []byte("client:" + client)}
+}
+
+func TestStaffSignInThrottlesByAccountAndAddress(t *testing.T) {
 	db := dbtest.New(t, dbtest.Migrated)
 	ctx := context.Background()
 	u, err := models.CreateStaffUser(ctx, db, "Editor@Bureau.example", "编辑", models.RoleEditor, "correct horse battery")
@@ -20,30 +30,55 @@ func TestStaffSignInThrottlesAndLocks(t *testing.T) {
 	if strings.Contains(u.PasswordHash, "correct") || !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
 		t.Fatalf("password stored as %q", u.PasswordHash)
 	}
-	if _, err := models.Authenticate(ctx, db, "editor@bureau.example", "correct horse battery"); err != nil {
+	const email, right = "editor@bureau.example", "correct horse battery"
+	office, attacker := keysFor(email, "office"), keysFor(email, "attacker")
+	signIn := func(password string, keys models.SignInKeys) error {
+		_, err := models.Authenticate(ctx, db, email, password, keys)
+		return err
+	}
+	if err := signIn(right, office); err != nil {
 		t.Fatalf("right password, any case of e-mail: %v", err)
 	}
-	if _, err := models.Authenticate(ctx, db, "nobody@bureau.example", "correct horse battery"); !errors.Is(err, models.ErrBadCredentials) {
+	if _, err := models.Authenticate(ctx, db, "nobody@bureau.example", right, keysFor("nobody@bureau.example", "office")); !errors.Is(err, models.ErrBadCredentials) {
 		t.Errorf("unknown e-mail: %v", err)
 	}
-	for i := 1; i < models.MaxFailedSignIns; i++ {
-		if _, err := models.Authenticate(ctx, db, "editor@bureau.example", "wrong"); !errors.Is(err, models.ErrBadCredentials) {
-			t.Fatalf("wrong password %d: %v", i, err)
+	// Five wrong passwords from one address lock that address out of the
+	// account, even with the right password; the office is not locked out.
+	for i := range models.MaxFailedSignIns {
+		if err := signIn("wrong", attacker); !errors.Is(err, models.ErrBadCredentials) {
+			t.Fatalf("wrong password %d: %v", i+1, err)
 		}
 	}
-	// The fifth wrong password locks the account: now even the right one fails.
-	models.Authenticate(ctx, db, "editor@bureau.example", "wrong")
-	if _, err := models.Authenticate(ctx, db, "editor@bureau.example", "correct horse battery"); !errors.Is(err, models.ErrAccountLocked) {
-		t.Errorf("after %d wrong passwords: %v, want locked", models.MaxFailedSignIns, err)
+	if err := signIn(right, attacker); !errors.Is(err, models.ErrBadCredentials) {
+		t.Errorf("right password from the locked address: %v, want refused", err)
 	}
-	// When the lock runs out, the right password works and clears the count.
-	dbtest.MustExec(t, db, "UPDATE staff_users SET locked_until = now() - interval '1 second'")
-	if _, err := models.Authenticate(ctx, db, "editor@bureau.example", "correct horse battery"); err != nil {
+	if err := signIn(right, office); err != nil {
+		t.Errorf("right password from the office while another address is locked: %v", err)
+	}
+	// Guessing on while locked does not extend the lock; once it is over,
+	// the right password works again.
+	dbtest.MustExec(t, db, "UPDATE sign_in_failures SET window_start = now() - interval '16 minutes', locked_until = now() - interval '1 second'")
+	if err := signIn(right, attacker); err != nil {
 		t.Errorf("after the lock: %v", err)
+	}
+	if n := countWhere(t, db, "sign_in_failures", "account_key = convert_to('account:editor@bureau.example', 'UTF8') AND client_key = convert_to('client:attacker', 'UTF8')"); n != 0 {
+		t.Errorf("a successful sign-in left %d failure rows for its address", n)
+	}
+	// Twenty failures from one address, spread over many accounts, lock it
+	// out of every account.
+	for i := range models.MaxFailedSignInsPerClient {
+		other := fmt.Sprintf("guess%d@bureau.example", i)
+		models.Authenticate(ctx, db, other, "wrong", keysFor(other, "sprayer"))
+	}
+	if err := signIn(right, keysFor(email, "sprayer")); !errors.Is(err, models.ErrBadCredentials) {
+		t.Errorf("right password from an address that tried many accounts: %v, want refused", err)
+	}
+	if err := signIn(right, office); err != nil {
+		t.Errorf("the office after someone sprayed guesses: %v", err)
 	}
 	// Disabled accounts cannot sign in.
 	dbtest.MustExec(t, db, "UPDATE staff_users SET disabled_at = now()")
-	if _, err := models.Authenticate(ctx, db, "editor@bureau.example", "correct horse battery"); !errors.Is(err, models.ErrBadCredentials) {
+	if err := signIn(right, office); !errors.Is(err, models.ErrBadCredentials) {
 		t.Errorf("disabled account: %v", err)
 	}
 	if _, err := models.CreateStaffUser(ctx, db, "x@bureau.example", "x", models.RoleViewer, "short"); !errors.Is(err, models.ErrWeakPassword) {
@@ -51,24 +86,92 @@ func TestStaffSignInThrottlesAndLocks(t *testing.T) {
 	}
 }
 
+// Every refused sign-in does the same work, so the time it takes does not
+// tell a locked, disabled or unknown account from a wrong password: one
+// password hash and the same statements in the same order.
+func TestRefusedSignInsDoTheSameWork(t *testing.T) {
+	db := dbtest.New(t, dbtest.Migrated)
+	ctx := context.Background()
+	const right = "correct horse battery"
+	for _, email := range []string{"known@bureau.example", "locked@bureau.example", "disabled@bureau.example"} {
+		if _, err := models.CreateStaffUser(ctx, db, email, "某人", models.RoleEditor, right); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dbtest.MustExec(t, db, "UPDATE staff_users SET disabled_at = now() WHERE email = 'disabled@bureau.example'")
+	for range models.MaxFailedSignIns {
+		models.Authenticate(ctx, db, "locked@bureau.example", "wrong", keysFor("locked@bureau.example", "here"))
+	}
+	hashes := 0
+	compare := *models.ComparePassword
+	*models.ComparePassword = func(password, hash string) (bool, error) { hashes++; return compare(password, hash) }
+	defer func() { *models.ComparePassword = compare }()
+	literal := regexp.MustCompile(`'[^']*'|\b\d+(\.\d+)?\b`)
+	var reference []string
+	for _, c := range []struct{ name, email, password string }{
+		{"wrong password", "known@bureau.example", "wrong"},
+		{"unknown address", "nobody@bureau.example", right},
+		{"locked address", "locked@bureau.example", right},
+		{"disabled account", "disabled@bureau.example", right},
+		{"password of a megabyte", "known@bureau.example", strings.Repeat("x", 1<<20)},
+	} {
+		hashes = 0
+		statements, err := dbtest.RecordSQL(db, func(d *gorm.DB) error {
+			_, err := models.Authenticate(ctx, d, c.email, c.password, keysFor(c.email, "here"))
+			return err
+		})
+		if !errors.Is(err, models.ErrBadCredentials) {
+			t.Fatalf("%s: %v, want ErrBadCredentials", c.name, err)
+		}
+		if hashes != 1 {
+			t.Errorf("%s hashed %d times, want 1", c.name, hashes)
+		}
+		for i := range statements {
+			statements[i] = literal.ReplaceAllString(statements[i], "?")
+		}
+		if reference == nil {
+			reference = statements
+		} else if !slices.Equal(statements, reference) {
+			t.Errorf("%s sends\n%s\nwhere a wrong password sends\n%s", c.name, strings.Join(statements, "\n"), strings.Join(reference, "\n"))
+		}
+	}
+}
+
+// A wrong current password on the change-password form counts towards the
+// same throttle as sign-in; a right one changes the password and raises
+// the session epoch.
 func TestChangePassword(t *testing.T) {
 	db := dbtest.New(t, dbtest.Migrated)
 	ctx := context.Background()
 	u, _ := models.CreateStaffUser(ctx, db, "a@bureau.example", "a", models.RoleAdmin, "first password here")
-	if err := models.ChangePassword(ctx, db, u.ID, "not it", "second password here"); !errors.Is(err, models.ErrBadCredentials) {
+	here := keysFor("a@bureau.example", "here")
+	if _, err := models.ChangePassword(ctx, db, u.ID, "not it", "second password here", here); !errors.Is(err, models.ErrBadCredentials) {
 		t.Errorf("wrong current password: %v", err)
 	}
-	if err := models.ChangePassword(ctx, db, u.ID, "first password here", "short"); !errors.Is(err, models.ErrWeakPassword) {
+	if _, err := models.ChangePassword(ctx, db, u.ID, "first password here", "short", here); !errors.Is(err, models.ErrWeakPassword) {
 		t.Errorf("weak new password: %v", err)
 	}
-	if err := models.ChangePassword(ctx, db, u.ID, "first password here", "second password here"); err != nil {
+	epoch, err := models.ChangePassword(ctx, db, u.ID, "first password here", "second password here", here)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.Authenticate(ctx, db, "a@bureau.example", "second password here"); err != nil {
+	if epoch != u.SessionEpoch+1 {
+		t.Errorf("session epoch %d after a change from %d", epoch, u.SessionEpoch)
+	}
+	if _, err := models.Authenticate(ctx, db, "a@bureau.example", "second password here", here); err != nil {
 		t.Errorf("new password: %v", err)
 	}
-	if _, err := models.Authenticate(ctx, db, "a@bureau.example", "first password here"); err == nil {
+	if _, err := models.Authenticate(ctx, db, "a@bureau.example", "first password here", here); err == nil {
 		t.Error("old password still works")
+	}
+	for range models.MaxFailedSignIns {
+		models.ChangePassword(ctx, db, u.ID, "guess", "third password here", here)
+	}
+	if _, err := models.ChangePassword(ctx, db, u.ID, "second password here", "third password here", here); !errors.Is(err, models.ErrBadCredentials) {
+		t.Errorf("right current password after %d wrong ones: %v, want refused", models.MaxFailedSignIns, err)
+	}
+	if _, err := models.Authenticate(ctx, db, "a@bureau.example", "second password here", here); !errors.Is(err, models.ErrBadCredentials) {
+		t.Errorf("sign-in from the address that guessed the current password: %v, want refused", err)
 	}
 }
 
@@ -92,4 +195,13 @@ func TestTheLastAdministratorStaysOne(t *testing.T) {
 	if err := models.UpdateStaffUser(ctx, db, admin.ID, models.StaffChange{Name: "唯一管理员", Role: models.RoleViewer}, models.Actor{StaffID: second.ID}); err != nil {
 		t.Errorf("demotion with another administrator left: %v", err)
 	}
+}
+
+func countWhere(t *testing.T, db *gorm.DB, table, condition string) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Table(table).Where(condition).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

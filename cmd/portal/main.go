@@ -148,7 +148,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		background, stopBackground := context.WithCancel(ctx)
 		var jobs sync.WaitGroup
 		jobs.Go(func() { worker.Run(background) })
-		jobs.Go(func() { anonymiseLoop(background, db, cfg.RetentionDays, log) })
+		jobs.Go(func() { housekeeping(background, db, cfg.RetentionDays, log) })
 		defer func() { stopBackground(); jobs.Wait() }() // a message being sent is finished and recorded
 
 		router := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
@@ -171,12 +171,16 @@ func mailWorker(cfg Config, db *gorm.DB, log *slog.Logger) (*outbox.Worker, erro
 	return outbox.NewWorker(db, sender, log), nil
 }
 
-// anonymiseLoop removes the personal data of inquiries closed longer than
-// the retention period, and expired staff sessions, at start and then hourly.
-func anonymiseLoop(ctx context.Context, db *gorm.DB, retentionDays int, log *slog.Logger) {
+// housekeeping removes the personal data of inquiries closed longer than
+// the retention period, expired staff sessions and sign-in failures whose
+// window is over, at start and then hourly.
+func housekeeping(ctx context.Context, db *gorm.DB, retentionDays int, log *slog.Logger) {
 	for {
 		if err := models.DeleteExpiredSessions(ctx, db); err != nil && ctx.Err() == nil {
 			log.Warn("removing expired staff sessions failed; will try again", "err", err)
+		}
+		if err := models.DeleteStaleSignInFailures(ctx, db); err != nil && ctx.Err() == nil {
+			log.Warn("removing old sign-in failures failed; will try again", "err", err)
 		}
 		n, err := models.AnonymiseClosedInquiries(ctx, db, time.Now().AddDate(0, 0, -retentionDays))
 		switch {
