@@ -9,7 +9,7 @@ PORTAL := bin/portal
 # apt needs root; on a developer's own account, sudo asks for the password.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test fuzz build generate lint fmt bench postgres-binaries browser check-generated clean-localdb help
+.PHONY: run test fuzz build generate lint fmt bench postgres-binaries test-packages check-generated clean-localdb help
 
 help:
 	@echo "make run     start the portal with demo content (a local PostgreSQL when DATABASE_URL is unset)"
@@ -25,7 +25,7 @@ run: build postgres-binaries
 # Tests use TEST_DATABASE_URL or DATABASE_URL when given; otherwise the
 # project-local cluster runs for the length of the test run. Each test run
 # creates its own databases and drops them.
-test: generate postgres-binaries browser
+test: generate postgres-binaries test-packages
 	@if [ -n "$${TEST_DATABASE_URL:-}$${DATABASE_URL:-}" ]; then \
 		$(GO) test -count=1 ./...; \
 	else \
@@ -90,13 +90,20 @@ postgres-binaries:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-# Debian's Chromium for the browser tests, and CJK fonts so that Chinese
-# text in their screenshots is not boxes.
-browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
-		echo "Installing Chromium and CJK fonts (apt-get install chromium fonts-noto-cjk)..."; \
+# Debian packages the tests run for real: Chromium for the browser tests,
+# CJK fonts so that Chinese text in their screenshots is not boxes, nginx for
+# the reverse-proxy tests. A service the package would start at install
+# (nginx on port 80) is held back with policy-rc.d: the tests start their
+# own, on 127.0.0.1.
+TEST_PACKAGES := chromium fonts-noto-cjk nginx
+test-packages:
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing $$missing with apt..."; \
 		$(SUDO) apt-get update -qq; \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		if [ -e /usr/sbin/policy-rc.d ]; then held=; else held=1; printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null; $(SUDO) chmod +x /usr/sbin/policy-rc.d; fi; \
+		status=0; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null || status=$$?; \
+		[ -z "$$held" ] || $(SUDO) rm -f /usr/sbin/policy-rc.d; exit $$status; \
 	fi
 
 # Removes the project-local cluster and all its data.

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -27,6 +28,9 @@ type Deps struct {
 	Secret    []byte
 	Inquiries InquirySettings
 	Uploads   storage.Store // where uploaded images are kept; nil: uploads answer 503
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Request-ID are believed (see proxy.go); none: only the connection's.
+	TrustedProxies []*net.IPNet
 }
 
 // Handler holds the dependencies every handler method uses.
@@ -40,17 +44,17 @@ type Handler struct {
 	lastOptions   atomic.Pointer[inquiryOptionLists] // for forms re-shown while the database is down
 	sessions      *scs.SessionManager                // staff sessions, kept in PostgreSQL
 	uploads       storage.Store
+	proxies       []*net.IPNet
 }
 
 // New builds the portal's router with its middleware and routes.
 func New(d Deps) *echo.Echo {
 	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries, uploads: d.Uploads,
-		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https"}
+		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies}
 	h.sessions = h.newSessions()
 	e := echo.New()
-	// The client address is the connection's: headers such as
-	// X-Forwarded-For are anyone's to write, and rate limits rely on it.
-	e.IPExtractor = echo.ExtractIPDirect()
+	// Rate limits and sign-in throttling count by the client address.
+	e.IPExtractor = clientAddressOf(d.TrustedProxies)
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = h.handleError

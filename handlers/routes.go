@@ -15,6 +15,7 @@ import (
 // that a panic is logged as the 500 it becomes.
 func (h *Handler) routes(e *echo.Echo) {
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: 301}))
+	e.Pre(requestIDFromTrustedProxy(h.proxies))
 	e.Use(middleware.RequestID())
 	e.Use(h.requestLogger())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: h.logPanic}))

@@ -35,6 +35,9 @@ type Config struct {
 	TeamEmail     string
 	RetentionDays int
 	UploadDir     string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Request-ID headers are believed.
+	TrustedProxies []*net.IPNet
 }
 
 // configVar documents one environment variable; the README's table is
@@ -59,6 +62,7 @@ var configVars = []configVar{
 	{"PORTAL_INQUIRY_TEAM_EMAIL", "", "the staff team's address, told of every new inquiry and investor message; when unset, no team e-mail is written"},
 	{"PORTAL_INQUIRY_RETENTION_DAYS", "730", "days after which the personal data of closed inquiries is removed"},
 	{"PORTAL_UPLOAD_DIR", "uploads", "folder for images staff upload (git-ignored); every instance must share it"},
+	{"PORTAL_TRUSTED_PROXIES", "", "addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1 or 10.0.0.0/24); only from them are X-Forwarded-For and X-Request-ID believed; unset: the connection's address is the client's"},
 }
 
 // loadConfig reads and checks the environment, reporting every bad value at
@@ -162,6 +166,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		cfg.RetentionDays = n
 	}
 	cfg.UploadDir = get("PORTAL_UPLOAD_DIR")
+	if list := get("PORTAL_TRUSTED_PROXIES"); list != "" {
+		proxies, err := parseNetworks(list)
+		if err != nil {
+			bad("PORTAL_TRUSTED_PROXIES", "%v", err)
+		}
+		cfg.TrustedProxies = proxies
+	}
 
 	if len(problems) > 0 {
 		return cfg, errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
@@ -175,4 +186,30 @@ func parseDuration(get func(string) string, name string, bad func(string, string
 		bad(name, "must be a positive duration such as 30s")
 	}
 	return d
+}
+
+// parseNetworks reads a list of addresses and CIDRs separated by commas or
+// spaces; a lone address is a network of one.
+func parseNetworks(list string) ([]*net.IPNet, error) {
+	var networks []*net.IPNet
+	for _, item := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !strings.Contains(item, "/") {
+			ip := net.ParseIP(item)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is neither an IP address nor a CIDR", item)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			networks = append(networks, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR", item)
+		}
+		networks = append(networks, n)
+	}
+	return networks, nil
 }

@@ -29,21 +29,22 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 func TestLoadConfigReportsEveryBadValue(t *testing.T) {
 	_, err := loadConfig(env(map[string]string{
-		"PORTAL_ENV":            "staging",
-		"DATABASE_URL":          "mysql://x",
-		"PORTAL_ADDR":           "8080",
-		"PORTAL_BASE_URL":       "/relative",
-		"PORTAL_SESSION_SECRET": "short",
-		"PORTAL_LOG_LEVEL":      "loud",
-		"PORTAL_DB_WAIT":        "-1s",
-		"PORTAL_SHUTDOWN_GRACE": "soon",
-		"PORTAL_DB_MAX_CONNS":   "many",
+		"PORTAL_ENV":             "staging",
+		"DATABASE_URL":           "mysql://x",
+		"PORTAL_ADDR":            "8080",
+		"PORTAL_BASE_URL":        "/relative",
+		"PORTAL_SESSION_SECRET":  "short",
+		"PORTAL_LOG_LEVEL":       "loud",
+		"PORTAL_DB_WAIT":         "-1s",
+		"PORTAL_SHUTDOWN_GRACE":  "soon",
+		"PORTAL_DB_MAX_CONNS":    "many",
+		"PORTAL_TRUSTED_PROXIES": "127.0.0.1, nginx.local",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	for _, name := range []string{"PORTAL_ENV", "DATABASE_URL", "PORTAL_ADDR", "PORTAL_BASE_URL", "PORTAL_SESSION_SECRET",
-		"PORTAL_LOG_LEVEL", "PORTAL_DB_WAIT", "PORTAL_SHUTDOWN_GRACE", "PORTAL_DB_MAX_CONNS"} {
+		"PORTAL_LOG_LEVEL", "PORTAL_DB_WAIT", "PORTAL_SHUTDOWN_GRACE", "PORTAL_DB_MAX_CONNS", "PORTAL_TRUSTED_PROXIES"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
@@ -71,5 +72,22 @@ func TestProductionRequiresExplicitSettings(t *testing.T) {
 	}
 	if cfg.BaseURL.String() != "https://invest.example.gov.cn" {
 		t.Errorf("base URL = %q, want the trailing slash trimmed", cfg.BaseURL)
+	}
+}
+
+func TestTrustedProxiesAreAddressesOrNetworks(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{"PORTAL_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/24 ::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range cfg.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if strings.Join(got, " ") != "127.0.0.1/32 10.0.0.0/24 ::1/128" {
+		t.Errorf("trusted proxies = %v", got)
+	}
+	if cfg, _ := loadConfig(env(nil)); len(cfg.TrustedProxies) != 0 {
+		t.Errorf("trusted by default: %v", cfg.TrustedProxies)
 	}
 }

@@ -153,7 +153,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 
 		router := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
 			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, WakeOutbox: worker.Wake},
-			Uploads:   storage.Folder{Dir: cfg.UploadDir}})
+			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies})
 		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, router), cfg.ShutdownGrace, log)
 	})
 }
