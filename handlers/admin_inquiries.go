@@ -17,7 +17,8 @@ import (
 	"investportal/views/i18n"
 )
 
-var referencePattern = regexp.MustCompile(`^INQ-[0-9]{4}-[0-9]{6}$`)
+// referencePattern is what an inquiry reference looks like (the schema's rule).
+var referencePattern = regexp.MustCompile(`^INQ-[0-9]{4}-[0-9]{6,12}$`)
 
 // AdminInquiries lists inquiries by stage, assignee and text.
 func (h *Handler) AdminInquiries(c echo.Context) error {

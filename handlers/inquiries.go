@@ -40,7 +40,7 @@ func inquiryFormPath(kind, slug string) string { return "/inquiries/new?" + kind
 func (h *Handler) NewInquiry(c echo.Context) error {
 	cx := ctx(c)
 	r := newQueryReader(c)
-	form := inquiryForm{Language: string(i18n.FromContext(cx)), SubmissionKey: newSubmissionKey()}
+	form := inquiryForm{Language: string(i18n.FromContext(cx)), SubmissionKey: newRandomKey()}
 	for _, kind := range models.InquirySubjectKinds {
 		slug := r.slug(kind)
 		subject, ok, err := resolveSlug(r, kind, slug, func(slug string) (models.InquirySubject, error) {
@@ -127,9 +127,18 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 	}
 	if len(errs) > 0 {
 		if errs["form"].ID == "form.err.expired" {
-			form.SubmissionKey = newSubmissionKey()
+			form.SubmissionKey = newRandomKey()
 		}
 		return h.renderInquiryForm(c, http.StatusUnprocessableEntity, form, errs, "")
+	}
+
+	// A form sent again leads to the inquiry it stored: no new number, and
+	// no count against the limits.
+	submission := tokenHash(form.SubmissionKey)
+	if stored, err := models.InquiryBySubmission(cx, h.db, submission); err == nil {
+		return h.redirectToStatus(c, stored)
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return h.inquiryNotReceived(c, form, err)
 	}
 
 	clientKey := h.keyedHash("client", c.RealIP())
@@ -143,13 +152,14 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 		return h.renderInquiryForm(c, http.StatusTooManyRequests, form, nil, banner)
 	}
 
-	token := h.statusToken(form.SubmissionKey)
+	statusKey := newRandomKey()
+	token := h.statusToken(statusKey)
 	lang, _ := i18n.Parse(input.Language)
 	record := models.Inquiry{
 		StatusTokenHash: tokenHash(token), Name: input.Name, Company: input.Company, Origin: input.Origin,
 		Email: input.Email, Phone: input.PhoneE164, PlannedAmountYuan: input.AmountYuan,
 		Message: input.Message, Language: string(lang), ConsentAt: time.Now(),
-		SubmissionKey: &form.SubmissionKey, ClientKey: clientKey,
+		StatusKey: &statusKey, SubmissionKeyHash: submission, ClientKey: clientKey,
 	}
 	for kind, s := range subjects {
 		id := s.ID
@@ -167,7 +177,17 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 			h.inquiries.WakeOutbox()
 		}
 	}
-	return c.Redirect(http.StatusSeeOther, i18n.FromContext(cx).Path("/inquiries/status/"+token)+"?received=1")
+	return h.redirectToStatus(c, stored)
+}
+
+// redirectToStatus sends the investor to their inquiry's private status
+// page (Post/Redirect/Get).
+func (h *Handler) redirectToStatus(c echo.Context, in models.Inquiry) error {
+	if in.StatusKey == nil {
+		return models.ErrNotFound // anonymised: there is no page to go to
+	}
+	token := h.statusToken(*in.StatusKey)
+	return c.Redirect(http.StatusSeeOther, i18n.FromContext(ctx(c)).Path("/inquiries/status/"+token)+"?received=1")
 }
 
 // rateLimited reports whether another inquiry must wait, and until when.

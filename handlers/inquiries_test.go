@@ -311,6 +311,73 @@ func TestInquiryDoubleSubmitStoresOne(t *testing.T) {
 	if n := countRows(t, db, "outbox_messages"); n != 2 {
 		t.Errorf("%d e-mails queued, want 2", n)
 	}
+	// The resends took no reference number: the next inquiry's follows.
+	var stored models.Inquiry
+	db.Take(&stored)
+	next, _ := v.openForm("/inquiries/new")
+	nf := validInquiry(next)
+	nf.Set("email", "other@example.com")
+	if rec := v.post("/inquiries", nf); rec.Code != http.StatusSeeOther {
+		t.Fatalf("second inquiry = %d", rec.Code)
+	}
+	var following models.Inquiry
+	db.Order("id DESC").Take(&following)
+	if strings.TrimLeft(stored.Reference[9:], "0") != "1" || strings.TrimLeft(following.Reference[9:], "0") != "2" {
+		t.Errorf("references %s then %s: the resends used numbers up", stored.Reference, following.Reference)
+	}
+}
+
+// Nothing the database holds opens an investor's status page: whoever can
+// read the table and sends a form with a stored value as its submission
+// key gets a new inquiry of their own, not the investor's page.
+func TestStoredValuesDoNotOpenTheStatusPage(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	investor := newVisitor(t, e, "192.0.2.31")
+	form, _ := investor.openForm("/inquiries/new")
+	victim := investor.post("/inquiries", validInquiry(form)).Header().Get("Location")
+	var stored struct{ StatusKey, SubmissionKeyHash string }
+	db.Raw("SELECT status_key, encode(submission_key_hash, 'hex') AS submission_key_hash FROM inquiries").Scan(&stored)
+	if stored.StatusKey == "" || strings.Contains(victim, stored.StatusKey) {
+		t.Fatalf("stored %+v, link %s", stored, victim)
+	}
+	for _, value := range []string{stored.StatusKey, stored.SubmissionKeyHash} {
+		attacker := newVisitor(t, e, "198.51.100.30")
+		f, _ := attacker.openForm("/inquiries/new")
+		f = validInquiry(f)
+		f.Set("email", "attacker@example.com")
+		f.Set("submission_key", value)
+		rec := attacker.post("/inquiries", f)
+		if loc := rec.Header().Get("Location"); loc == victim {
+			t.Errorf("posting the stored value %q led to the investor's status page", value)
+		}
+	}
+}
+
+// Past 999 999 inquiries in a year the references grow a digit, and every
+// page that takes a reference still finds the inquiry.
+func TestInquiryReferencesPastAMillion(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	dbtest.MustExec(t, db, "INSERT INTO inquiry_reference_counters (year, last_number) VALUES (extract(year FROM now() AT TIME ZONE 'Asia/Shanghai'), 999999)")
+	investor := newVisitor(t, e, "192.0.2.32")
+	form, _ := investor.openForm("/inquiries/new")
+	rec := investor.post("/inquiries", validInquiry(form))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("inquiry = %d", rec.Code)
+	}
+	var in models.Inquiry
+	db.Take(&in)
+	if !strings.HasSuffix(in.Reference, "-1000000") {
+		t.Fatalf("reference %s", in.Reference)
+	}
+	if status := investor.get(rec.Header().Get("Location")); status.Code != http.StatusOK || !strings.Contains(status.Body.String(), in.Reference) {
+		t.Errorf("status page = %d", status.Code)
+	}
+	admin := signedIn(t, db, e, models.RoleAdmin, "192.0.2.33")
+	if page := admin.get("/admin/inquiries/" + in.Reference); page.Code != http.StatusOK {
+		t.Errorf("admin page of %s = %d", in.Reference, page.Code)
+	}
 }
 
 func TestInquiryBadInputs(t *testing.T) {

@@ -92,15 +92,15 @@ func (h *Handler) followUpMail(in models.Inquiry, body string) []outbox.Message 
 }
 
 // replyMail tells the investor, in their language, that staff replied, with
-// the reply and their private link (rebuilt from the stored submission key).
+// the reply and their private link (made again from the inquiry's status key).
 func (h *Handler) replyMail(in models.Inquiry, reply string) []outbox.Message {
-	if in.Email == "" || in.SubmissionKey == nil {
+	if in.Email == "" || in.StatusKey == nil {
 		return nil
 	}
 	lang, _ := i18n.Parse(in.Language)
 	investorCtx := i18n.WithLang(context.Background(), lang)
 	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Reply": reply,
-		"Link": h.absoluteURL(lang, "/inquiries/status/"+h.statusToken(*in.SubmissionKey))}
+		"Link": h.absoluteURL(lang, "/inquiries/status/"+h.statusToken(*in.StatusKey))}
 	id := in.ID
 	return []outbox.Message{{InquiryID: &id, ToAddress: in.Email,
 		Subject: i18n.T(investorCtx, "mail.reply.subject", data), Body: i18n.T(investorCtx, "mail.reply.body", data)}}

@@ -5,7 +5,7 @@ import "time"
 // Inquiry is an investor's inquiry, worked by staff as a pipeline.
 type Inquiry struct {
 	ID                int64
-	Reference         string // INQ-2026-000123
+	Reference         string // INQ-2026-000123: year of receipt, number within the year
 	StatusTokenHash   []byte
 	Name              string
 	Company           string
@@ -23,8 +23,9 @@ type Inquiry struct {
 	ConsentAt         time.Time
 	Stage             string `gorm:"default:new"`
 	AssigneeID        *int64
-	SubmissionKey     *string
-	ClientKey         []byte // keyed hash of the sender's address, for rate limits
+	StatusKey         *string // with the server's secret, makes the status link; NULL once anonymised
+	SubmissionKeyHash []byte  // SHA-256 of the form's submission key: a resent form finds its inquiry
+	ClientKey         []byte  // keyed hash of the sender's address, for rate limits
 	AnonymisedAt      *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,29 +14,61 @@ import (
 // inside the storing transaction, once the reference is known.
 type NewInquiryMail func(tx *gorm.DB, in Inquiry) error
 
+// errResent rolls back a transaction that lost the race to store the same
+// submission key, giving back the reference number it took.
+var errResent = errors.New("the same form was stored meanwhile")
+
 // CreateInquiry stores an inquiry and its e-mails in one transaction, with
-// a fresh reference. The same submission key twice (a double click, a
-// resent form) stores one inquiry: the second call returns the first one
-// with created false.
+// the next reference of the year. The same submission key twice (a double
+// click, a resent form) stores one inquiry: the second call returns the
+// first one with created false, and takes no reference number.
 func CreateInquiry(ctx context.Context, db *gorm.DB, in Inquiry, mail NewInquiryMail) (Inquiry, bool, error) {
-	created := false
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Raw(`SELECT 'INQ-' || to_char(now(), 'YYYY') || '-' || lpad(nextval('inquiry_reference_seq')::text, 6, '0')`).
-			Scan(&in.Reference).Error; err != nil {
+	db = db.WithContext(ctx)
+	if existing, err := InquiryBySubmission(ctx, db, in.SubmissionKeyHash); err == nil {
+		return existing, false, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return in, false, err
+	}
+	err := db.Transaction(func(tx *gorm.DB) error {
+		// The year's counter row is locked until commit: numbers are handed
+		// out in order, and one rolled back is handed out again.
+		var next struct {
+			Year   int
+			Number int64
+		}
+		if err := tx.Raw(`INSERT INTO inquiry_reference_counters AS c (year, last_number)
+			VALUES (extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::integer, 1)
+			ON CONFLICT (year) DO UPDATE SET last_number = c.last_number + 1
+			RETURNING year, last_number AS number`).Scan(&next).Error; err != nil {
 			return err
 		}
-		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "submission_key"}}, DoNothing: true}).
+		in.Reference = fmt.Sprintf("INQ-%04d-%06d", next.Year, next.Number)
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "submission_key_hash"}}, DoNothing: true}).
 			Omit("Stage", "AssigneeID", "AnonymisedAt", "CreatedAt", "UpdatedAt").Create(&in)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return tx.Where("submission_key = ?", in.SubmissionKey).Take(&in).Error
+			return errResent
 		}
-		created = true
 		return mail(tx, in)
 	})
-	return in, created, err
+	if errors.Is(err, errResent) {
+		existing, err := InquiryBySubmission(ctx, db, in.SubmissionKeyHash)
+		return existing, false, err
+	}
+	return in, err == nil, err
+}
+
+// InquiryBySubmission finds the inquiry a form with this submission key
+// hash stored, if any.
+func InquiryBySubmission(ctx context.Context, db *gorm.DB, submissionKeyHash []byte) (Inquiry, error) {
+	var in Inquiry
+	if len(submissionKeyHash) == 0 {
+		return in, ErrNotFound
+	}
+	err := notFound(db.WithContext(ctx).Where("submission_key_hash = ?", submissionKeyHash).Take(&in).Error)
+	return in, err
 }
 
 // RecentInquiries counts the inquiries received since a time from one
@@ -159,7 +192,7 @@ func AnonymiseClosedInquiries(ctx context.Context, db *gorm.DB, closedBefore tim
 		n = int64(len(ids))
 		if err := tx.Model(&Inquiry{}).Where("id IN ?", ids).Updates(map[string]any{
 			"name": "—", "company": "", "origin": "", "email": "", "phone": "", "message": "—",
-			"client_key": nil, "submission_key": nil, "anonymised_at": gorm.Expr("now()"),
+			"client_key": nil, "status_key": nil, "submission_key_hash": nil, "anonymised_at": gorm.Expr("now()"),
 		}).Error; err != nil {
 			return err
 		}
