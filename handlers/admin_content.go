@@ -181,6 +181,9 @@ func (h *Handler) contentSave(c echo.Context, t contentType, id int64) error {
 	if err := h.fillSlug(c, t, &f); err != nil {
 		return err
 	}
+	if err := h.checkParent(c, t, &f); err != nil {
+		return err
+	}
 	if len(f.errs) > 0 {
 		return h.renderContentForm(c, t, http.StatusUnprocessableEntity, stored, f, "")
 	}
@@ -197,6 +200,10 @@ func (h *Handler) contentSave(c echo.Context, t contentType, id int64) error {
 	case errors.Is(err, models.ErrSlugTaken):
 		f.errs["slug"] = fieldError{ID: "admin.err.slug_taken"}
 		return h.renderContentForm(c, t, http.StatusUnprocessableEntity, stored, f, "")
+	case errors.As(err, &violation) && t.ParentField != "" && violation.Constraint == t.Table+"_parent_cycle":
+		// Someone else's change made the loop meanwhile; the database refused it.
+		f.errs[t.ParentField] = fieldError{ID: "admin.err.parent_cycle"}
+		return h.renderContentForm(c, t, http.StatusUnprocessableEntity, stored, f, "")
 	case errors.As(err, &violation):
 		h.log.Warn("admin save refused by the database", "request_id", requestID(c), "constraint", violation.Constraint)
 		f.errs["form"] = fieldError{ID: "admin.err.refused", Data: map[string]any{"Rule": violation.Constraint}}
@@ -209,6 +216,24 @@ func (h *Handler) contentSave(c echo.Context, t contentType, id int64) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, t.recordPath(id)+"?saved=1")
+}
+
+// checkParent refuses a parent that is the record itself or lies below it:
+// the record would become its own ancestor, and the public pages that walk
+// the tree would have no top to stop at.
+func (h *Handler) checkParent(c echo.Context, t contentType, f *contentForm) error {
+	if t.ParentField == "" || f.record.ID == 0 || f.errs[t.ParentField].ID != "" || f.record.Values[t.ParentField] == "" {
+		return nil
+	}
+	parent, err := strconv.ParseInt(f.record.Values[t.ParentField], 10, 64)
+	if err != nil {
+		return err
+	}
+	loops, err := models.LiesBelow(ctx(c), h.db, t.Table, t.ParentField, parent, f.record.ID)
+	if loops {
+		f.errs[t.ParentField] = fieldError{ID: "admin.err.parent_cycle"}
+	}
+	return err
 }
 
 // fillSlug makes a slug from the title when none was typed, numbered when

@@ -63,6 +63,9 @@ type contentType struct {
 	Fields     []adminField
 	Children   []childSpec
 	check      func(values map[string]string, errs fieldErrors) // rules across fields
+	// ParentField names the column by which records of the type nest
+	// (regions, parks); the form refuses a parent at or below the record.
+	ParentField string
 }
 
 // fixedLabels names choices the catalog does not.
@@ -126,7 +129,7 @@ var contentTypes = []contentType{
 			textField("source_note", "来源说明", 300, false),
 			{Name: "featured", Label: "首页展示", Widget: widgetCheckbox},
 		}, check: checkFigure}, contactChild("region_id")},
-		check: checkNotOwnParent("parent_id"),
+		ParentField: "parent_id",
 	},
 	{
 		Key: "parks", Table: "parks", Kind: "park", TitleField: "name", PublicPath: "/parks/",
@@ -143,8 +146,8 @@ var contentTypes = []contentType{
 			areaField("description", "详细介绍", widgetMarkdown),
 			sourceField, statusField, publishAtField,
 		},
-		Children: []childSpec{contactChild("park_id")},
-		check:    checkNotOwnParent("parent_park_id"),
+		Children:    []childSpec{contactChild("park_id")},
+		ParentField: "parent_park_id",
 	},
 	{
 		Key: "chains", Table: "industry_chains", Kind: "chain", TitleField: "name", PublicPath: "/chains/",
@@ -294,14 +297,6 @@ func (w fieldWidget) columnKind() models.ColumnKind {
 }
 
 // Rules across fields, each reported beside the field to correct.
-
-func checkNotOwnParent(field string) func(map[string]string, fieldErrors) {
-	return func(values map[string]string, errs fieldErrors) {
-		if values[field] != "" && values[field] == values["id"] {
-			errs[field] = fieldError{ID: "admin.err.own_parent"}
-		}
-	}
-}
 
 func checkDateOrder(from, until string) func(map[string]string, fieldErrors) {
 	return func(values map[string]string, errs fieldErrors) {

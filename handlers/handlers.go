@@ -31,6 +31,9 @@ type Deps struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Request-ID are believed (see proxy.go); none: only the connection's.
 	TrustedProxies []*net.IPNet
+	// RequestTimeout is the deadline of every request's context, so that a
+	// request waiting for a busy database gets a 503 in time; 0: none.
+	RequestTimeout time.Duration
 }
 
 // Handler holds the dependencies every handler method uses.
@@ -45,12 +48,13 @@ type Handler struct {
 	sessions      *scs.SessionManager                // staff sessions, kept in PostgreSQL
 	uploads       storage.Store
 	proxies       []*net.IPNet
+	timeout       time.Duration // each request's deadline; 0: none
 }
 
 // New builds the portal's router with its middleware and routes.
 func New(d Deps) *echo.Echo {
 	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries, uploads: d.Uploads,
-		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies}
+		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies, timeout: d.RequestTimeout}
 	h.sessions = h.newSessions()
 	e := echo.New()
 	// Rate limits and sign-in throttling count by the client address.
@@ -62,6 +66,10 @@ func New(d Deps) *echo.Echo {
 	return e
 }
 
+// WriteTimeout is the longest the server spends on one response; request
+// deadlines must be shorter.
+const WriteTimeout = 30 * time.Second
+
 // NewServer wraps the router in an http.Server with timeouts, so that a slow
 // or idle client cannot hold a connection forever.
 func NewServer(addr string, handler http.Handler) *http.Server {
@@ -70,7 +78,7 @@ func NewServer(addr string, handler http.Handler) *http.Server {
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}

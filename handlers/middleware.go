@@ -51,6 +51,24 @@ func securityHeaders() echo.MiddlewareFunc {
 	}
 }
 
+// requestDeadline gives each request's context a deadline, so that a
+// request waiting for a free database connection or a slow statement is
+// answered with a 503 in time rather than holding its client until the
+// server's write timeout cuts it off.
+func requestDeadline(timeout time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if timeout <= 0 {
+			return next
+		}
+		return func(c echo.Context) error {
+			cx, cancel := context.WithTimeout(c.Request().Context(), timeout)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(cx))
+			return next(c)
+		}
+	}
+}
+
 // requestLogger writes one structured line per request, with its id.
 func (h *Handler) requestLogger() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{

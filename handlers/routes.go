@@ -18,6 +18,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Pre(requestIDFromTrustedProxy(h.proxies))
 	e.Use(middleware.RequestID())
 	e.Use(h.requestLogger())
+	e.Use(requestDeadline(h.timeout))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: h.logPanic}))
 	e.Use(securityHeaders())
 	e.Use(siteBodyLimit())

@@ -11,10 +11,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -37,6 +40,9 @@ type PoolConfig struct {
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
 	ConnMaxIdleTime time.Duration
+	// StatementTimeout ends any statement that runs longer (PostgreSQL's
+	// statement_timeout on every connection); 0: no limit, for migrations.
+	StatementTimeout time.Duration
 }
 
 // DefaultPool suits one portal instance on a small machine: PostgreSQL's
@@ -52,7 +58,14 @@ var DefaultPool = PoolConfig{
 // server answers or wait runs out: a freshly started server (or a container
 // that comes up beside the portal) refuses connections for a few seconds.
 func Open(ctx context.Context, url string, pool PoolConfig, wait time.Duration, log *slog.Logger) (*gorm.DB, error) {
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{
+	connConfig, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	if pool.StatementTimeout > 0 {
+		connConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(pool.StatementTimeout.Milliseconds(), 10)
+	}
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*connConfig)}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // single statements need no wrapping transaction
 		TranslateError:         true,
@@ -94,21 +107,24 @@ func Open(ctx context.Context, url string, pool PoolConfig, wait time.Duration, 
 	}
 }
 
-// Unavailable reports whether err means the database could not be reached
-// (down, restarting, dropped) rather than that a query was wrong, so that
-// visitors get "try again later" (503) instead of "server error" (500).
+// Unavailable reports whether err means the database could not answer in
+// time (down, restarting, dropped, every connection busy, a statement past
+// its timeout) rather than that a query was wrong, so that visitors get
+// "try again later" (503) instead of "server error" (500).
 func Unavailable(err error) bool {
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
 	if errors.As(err, &connectErr) || errors.As(err, &netErr) ||
-		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
 	// 08: connection exceptions; 57P: the server is shutting down or ended
-	// the session; 53300: too many connections.
+	// the session; 57014: statement timeout (or a cancelled statement);
+	// 53300: too many connections.
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) &&
-		(strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") || pgErr.Code == "53300")
+	return errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "08") ||
+		strings.HasPrefix(pgErr.Code, "57P") || pgErr.Code == "57014" || pgErr.Code == "53300")
 }
 
 // Ping reports whether the database answers within the context's deadline.

@@ -425,6 +425,21 @@ func editError(err error) error {
 	return err
 }
 
+// LiesBelow reports whether candidate is the record id itself or lies
+// below it in a table's tree of parents: as id's parent it would close a
+// loop. The walk goes up from candidate and stops at a repeat (UNION), so
+// it ends even on a loop already stored. table and parentColumn come from
+// the code, never from a request.
+func LiesBelow(ctx context.Context, db *gorm.DB, table, parentColumn string, candidate, id int64) (bool, error) {
+	var loops bool
+	err := db.WithContext(ctx).Raw(`WITH RECURSIVE up(id) AS (
+			SELECT ?::bigint
+			UNION
+			SELECT t.`+parentColumn+` FROM `+table+` t JOIN up ON t.id = up.id WHERE t.`+parentColumn+` IS NOT NULL
+		) SELECT EXISTS (SELECT 1 FROM up WHERE id = ?)`, candidate, id).Scan(&loops).Error
+	return loops, err
+}
+
 // SlugTaken reports whether a slug is used by another record of the table,
 // deleted ones included (their public links must not change meaning).
 func SlugTaken(ctx context.Context, db *gorm.DB, table, slug string, exceptID int64) (bool, error) {

@@ -159,10 +159,11 @@ func nearestRegionContacts(ctx context.Context, db *gorm.DB, regionID int64) ([]
 			SELECT id, parent_id, 0 AS depth FROM regions WHERE id = ?
 			UNION ALL
 			SELECT r.id, r.parent_id, up.depth + 1 FROM regions r JOIN up ON r.id = up.parent_id
-		), nearest AS (
-			SELECT min(up.depth) AS depth FROM up JOIN contacts c ON c.region_id = up.id
+		) CYCLE id SET in_cycle USING cycle_path, nearest AS (
+			SELECT min(up.depth) AS depth FROM up JOIN contacts c ON c.region_id = up.id WHERE NOT up.in_cycle
 		)
 		SELECT c.* FROM contacts c JOIN up ON c.region_id = up.id JOIN nearest ON up.depth = nearest.depth
+		WHERE NOT up.in_cycle
 		ORDER BY c.position, c.id`, regionID).Scan(&contacts).Error
 	return contacts, err
 }

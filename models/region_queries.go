@@ -37,9 +37,9 @@ func PublicRegions(ctx context.Context, db *gorm.DB) ([]Region, error) {
 			WHERE r.parent_id IS NULL
 			UNION ALL
 			SELECT r.*, tree.sort_path || r.id FROM regions r JOIN tree ON r.parent_id = tree.id
-		)
+		) CYCLE id SET in_cycle USING cycle_path
 		SELECT * FROM tree
-		WHERE status = ? AND (publish_at IS NULL OR publish_at <= now()) AND deleted_at IS NULL
+		WHERE status = ? AND (publish_at IS NULL OR publish_at <= now()) AND deleted_at IS NULL AND NOT in_cycle
 		ORDER BY sort_path`, StatusPublished).Scan(&regions).Error
 	return regions, err
 }
@@ -54,8 +54,8 @@ func RegionIDsBelow(ctx context.Context, db *gorm.DB, id int64) ([]int64, error)
 			UNION ALL
 			SELECT r.id FROM regions r JOIN below ON r.parent_id = below.id
 			WHERE r.status = ? AND (r.publish_at IS NULL OR r.publish_at <= now()) AND r.deleted_at IS NULL
-		)
-		SELECT id FROM below`, id, StatusPublished).Scan(&ids).Error
+		) CYCLE id SET in_cycle USING cycle_path
+		SELECT id FROM below WHERE NOT in_cycle`, id, StatusPublished).Scan(&ids).Error
 	return ids, err
 }
 
@@ -67,9 +67,10 @@ func regionAncestors(ctx context.Context, db *gorm.DB, id int64) ([]Region, erro
 			SELECT parent_id, 0 AS depth FROM regions WHERE id = ?
 			UNION ALL
 			SELECT r.parent_id, above.depth + 1 FROM regions r JOIN above ON r.id = above.parent_id
-		)
+		) CYCLE parent_id SET in_cycle USING cycle_path
 		SELECT r.* FROM above JOIN regions r ON r.id = above.parent_id
-		ORDER BY above.depth DESC`, id).Scan(&regions).Error
+		WHERE NOT above.in_cycle AND r.id <> ?
+		ORDER BY above.depth DESC`, id, id).Scan(&regions).Error
 	return regions, err
 }
 
@@ -146,8 +147,8 @@ func RegionIDsAbove(ctx context.Context, db *gorm.DB, regionID int64) ([]int64, 
 			SELECT id, parent_id FROM regions WHERE id = ?
 			UNION ALL
 			SELECT r.id, r.parent_id FROM regions r JOIN up ON r.id = up.parent_id
-		)
-		SELECT id FROM up`, regionID).Scan(&ids).Error
+		) CYCLE id SET in_cycle USING cycle_path
+		SELECT id FROM up WHERE NOT in_cycle`, regionID).Scan(&ids).Error
 	return ids, err
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/outbox"
 )
@@ -30,11 +31,13 @@ type Config struct {
 	DBWait        time.Duration
 	Pool          models.PoolConfig
 	ShutdownGrace time.Duration
-	SMTPURL       string // empty: e-mail is logged, not sent
-	MailFrom      string
-	TeamEmail     string
-	RetentionDays int
-	UploadDir     string
+	// RequestTimeout bounds how long a request may wait for the database.
+	RequestTimeout time.Duration
+	SMTPURL        string // empty: e-mail is logged, not sent
+	MailFrom       string
+	TeamEmail      string
+	RetentionDays  int
+	UploadDir      string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Request-ID headers are believed.
 	TrustedProxies []*net.IPNet
@@ -56,6 +59,8 @@ var configVars = []configVar{
 	{"PORTAL_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"PORTAL_DB_WAIT", "30s", "how long to keep retrying while PostgreSQL is still starting"},
 	{"PORTAL_DB_MAX_CONNS", "20", "largest number of open database connections"},
+	{"PORTAL_DB_STATEMENT_TIMEOUT", "5s", "longest a database statement of the running portal may take before it is cancelled (the visitor gets a 503); portal migrate has no limit"},
+	{"PORTAL_REQUEST_TIMEOUT", "15s", "longest a request may wait for the database, a free connection included, before it is answered with a 503; below the server's 30 s write timeout"},
 	{"PORTAL_SHUTDOWN_GRACE", "15s", "how long in-flight requests may take to finish on SIGTERM"},
 	{"PORTAL_SMTP_URL", "", "mail server, smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; when unset, e-mail is logged instead of sent"},
 	{"PORTAL_MAIL_FROM", "noreply@localhost", "sender address of the portal's e-mail"},
@@ -142,6 +147,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	cfg.DBWait = parseDuration(get, "PORTAL_DB_WAIT", bad)
 	cfg.ShutdownGrace = parseDuration(get, "PORTAL_SHUTDOWN_GRACE", bad)
 
+	cfg.Pool.StatementTimeout = parseDuration(get, "PORTAL_DB_STATEMENT_TIMEOUT", bad)
+	cfg.RequestTimeout = parseDuration(get, "PORTAL_REQUEST_TIMEOUT", bad)
+	if cfg.RequestTimeout >= handlers.WriteTimeout {
+		bad("PORTAL_REQUEST_TIMEOUT", "must be shorter than the server's write timeout (%s)", handlers.WriteTimeout)
+	}
 	if n, err := strconv.Atoi(get("PORTAL_DB_MAX_CONNS")); err != nil || n < 1 || n > 1000 {
 		bad("PORTAL_DB_MAX_CONNS", "must be a whole number from 1 to 1000")
 	} else {

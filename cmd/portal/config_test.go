@@ -29,22 +29,25 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 func TestLoadConfigReportsEveryBadValue(t *testing.T) {
 	_, err := loadConfig(env(map[string]string{
-		"PORTAL_ENV":             "staging",
-		"DATABASE_URL":           "mysql://x",
-		"PORTAL_ADDR":            "8080",
-		"PORTAL_BASE_URL":        "/relative",
-		"PORTAL_SESSION_SECRET":  "short",
-		"PORTAL_LOG_LEVEL":       "loud",
-		"PORTAL_DB_WAIT":         "-1s",
-		"PORTAL_SHUTDOWN_GRACE":  "soon",
-		"PORTAL_DB_MAX_CONNS":    "many",
-		"PORTAL_TRUSTED_PROXIES": "127.0.0.1, nginx.local",
+		"PORTAL_ENV":                  "staging",
+		"DATABASE_URL":                "mysql://x",
+		"PORTAL_ADDR":                 "8080",
+		"PORTAL_BASE_URL":             "/relative",
+		"PORTAL_SESSION_SECRET":       "short",
+		"PORTAL_LOG_LEVEL":            "loud",
+		"PORTAL_DB_WAIT":              "-1s",
+		"PORTAL_SHUTDOWN_GRACE":       "soon",
+		"PORTAL_DB_MAX_CONNS":         "many",
+		"PORTAL_TRUSTED_PROXIES":      "127.0.0.1, nginx.local",
+		"PORTAL_REQUEST_TIMEOUT":      "1m",
+		"PORTAL_DB_STATEMENT_TIMEOUT": "0s",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	for _, name := range []string{"PORTAL_ENV", "DATABASE_URL", "PORTAL_ADDR", "PORTAL_BASE_URL", "PORTAL_SESSION_SECRET",
-		"PORTAL_LOG_LEVEL", "PORTAL_DB_WAIT", "PORTAL_SHUTDOWN_GRACE", "PORTAL_DB_MAX_CONNS", "PORTAL_TRUSTED_PROXIES"} {
+		"PORTAL_LOG_LEVEL", "PORTAL_DB_WAIT", "PORTAL_SHUTDOWN_GRACE", "PORTAL_DB_MAX_CONNS", "PORTAL_TRUSTED_PROXIES",
+		"PORTAL_REQUEST_TIMEOUT", "PORTAL_DB_STATEMENT_TIMEOUT"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

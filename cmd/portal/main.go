@@ -65,6 +65,11 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if command != "serve" {
+		// Migrations and seeding may take as long as they need; the
+		// statement timeout protects the serving portal's pool.
+		cfg.Pool.StatementTimeout = 0
+	}
 	switch command {
 	case "serve":
 		err = serve(ctx, cfg, log, args)
@@ -153,7 +158,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 
 		router := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
 			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, WakeOutbox: worker.Wake},
-			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies})
+			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout})
 		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, router), cfg.ShutdownGrace, log)
 	})
 }

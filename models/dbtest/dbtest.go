@@ -142,8 +142,15 @@ func NewDatabase(t testing.TB, kind Kind) string {
 // pool is closed and the database dropped when the test ends.
 func New(t testing.TB, kind Kind) *gorm.DB {
 	t.Helper()
+	return NewWithPool(t, kind, models.DefaultPool)
+}
+
+// NewWithPool is New with a pool of its own settings (a statement timeout,
+// a single connection), for tests of what happens when the database is slow.
+func NewWithPool(t testing.TB, kind Kind, pool models.PoolConfig) *gorm.DB {
+	t.Helper()
 	name := NewDatabase(t, kind)
-	db, err := models.Open(context.Background(), URL(name), models.DefaultPool, 10*time.Second, quietLogger())
+	db, err := models.Open(context.Background(), URL(name), pool, 10*time.Second, quietLogger())
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
