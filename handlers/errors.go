@@ -53,7 +53,7 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	}
 	if status >= 500 {
 		h.log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method,
-			"uri", redactStatusToken(c.Request().RequestURI), "status", status, "err", err)
+			"uri", loggableURI(c.Request().RequestURI), "status", status, "err", err)
 	}
 	// Unmatched URLs never ran a route's language middleware: take the
 	// language from the path so a 404 under /en/ is in English.

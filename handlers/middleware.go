@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -91,7 +92,7 @@ func (h *Handler) requestLogger() echo.MiddlewareFunc {
 			attrs := []slog.Attr{
 				slog.String("request_id", v.RequestID),
 				slog.String("method", v.Method),
-				slog.String("uri", redactStatusToken(v.URI)),
+				slog.String("uri", loggableURI(v.URI)),
 				slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency),
 				slog.String("remote_ip", v.RemoteIP),
@@ -108,9 +109,14 @@ func (h *Handler) requestLogger() echo.MiddlewareFunc {
 // statusTokenInPath finds an investor's status token in a request path.
 var statusTokenInPath = regexp.MustCompile(`(/inquiries/status/)[^/?#]+`)
 
-// redactStatusToken keeps investors' private links out of the logs: the
-// token is as good as a password to their inquiry.
-func redactStatusToken(uri string) string {
+// loggableURI is a request URI as the logs may keep it. An investor's
+// status token is as good as a password to their inquiry: it is replaced.
+// Admin query strings can hold personal data (a search for an investor's
+// e-mail address, a phone number): they are dropped.
+func loggableURI(uri string) string {
+	if path, _, found := strings.Cut(uri, "?"); found && (path == adminPrefix || strings.HasPrefix(path, adminPrefix+"/")) {
+		uri = path + "?[dropped]"
+	}
 	return statusTokenInPath.ReplaceAllString(uri, "${1}[redacted]")
 }
 

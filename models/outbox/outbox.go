@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"time"
 
 	"gorm.io/gorm"
@@ -177,13 +178,23 @@ func (w *Worker) deliver(ctx context.Context, m Message) (bool, error) {
 		errText = errText[:1000]
 	}
 	if m.Attempts >= w.MaxAttempts {
-		w.Log.Error("outbox: giving up", "message", m.MessageID, "attempts", m.Attempts, "err", sendErr)
+		w.Log.Error("outbox: giving up", "message", m.MessageID, "attempts", m.Attempts, "err", withoutAddresses(errText))
 		return false, db.Updates(map[string]any{"failed_at": gorm.Expr("now()"), "locked_until": nil, "last_error": errText}).Error
 	}
 	wait := w.Backoff(m.Attempts)
-	w.Log.Warn("outbox: send failed; will retry", "message", m.MessageID, "attempt", m.Attempts, "retry_in", wait, "err", sendErr)
+	w.Log.Warn("outbox: send failed; will retry", "message", m.MessageID, "attempt", m.Attempts, "retry_in", wait, "err", withoutAddresses(errText))
 	return false, db.Updates(map[string]any{
 		"next_attempt_at": gorm.Expr("now() + make_interval(secs => ?)", wait.Seconds()),
 		"locked_until":    nil, "last_error": errText,
 	}).Error
+}
+
+// emailAddress finds e-mail addresses in a mail server's answer, such as
+// "550 5.1.1 <someone@example.com>: Recipient address rejected".
+var emailAddress = regexp.MustCompile(`[^\s<>"':;,()\[\]]+@[^\s<>"':;,()\[\]]+`)
+
+// withoutAddresses is a send error as the logs may keep it: the recipient's
+// address is personal data. (The outbox row keeps the whole answer.)
+func withoutAddresses(errText string) string {
+	return emailAddress.ReplaceAllString(errText, "[address]")
 }

@@ -74,13 +74,14 @@ func trimAngles(id string) string {
 }
 
 // LogSender stands in when no mail server is configured: it logs that a
-// message would have gone out, without its body (which holds personal data
-// and the investor's private status link).
+// message would have gone out, by its Message-ID only: the recipient, the
+// subject (which names the investor) and the body (which holds their
+// private status link) are personal data.
 type LogSender struct{ Log *slog.Logger }
 
 // Send logs the message and reports it delivered.
 func (s LogSender) Send(_ context.Context, m Message) error {
 	s.Log.Info("outbox: no mail server configured; message logged instead of sent",
-		"message", m.MessageID, "subject", m.Subject, "body_bytes", len(m.Body))
+		"message", m.MessageID, "body_bytes", len(m.Body))
 	return nil
 }
