@@ -9,7 +9,7 @@ PORTAL := bin/portal
 # apt needs root; on a developer's own account, sudo asks for the password.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test fuzz build generate lint fmt bench postgres-binaries test-packages check-generated clean-localdb help
+.PHONY: run test soak fuzz build generate lint fmt bench postgres-binaries test-packages check-generated clean-localdb help
 
 help:
 	@echo "make run     start the portal with demo content (a local PostgreSQL when DATABASE_URL is unset)"
@@ -18,6 +18,7 @@ help:
 	@echo "make fmt     format Go and templ files"
 	@echo "make bench   load benchmark on 100 000 synthetic projects (plans, req/s, p50/p99)"
 	@echo "make fuzz    fuzz the inquiry form (FUZZTIME=60s)"
+	@echo "make soak    kill -9, a PostgreSQL restart and pool exhaustion under load: nothing acknowledged is lost"
 
 run: build postgres-binaries
 	$(PORTAL) serve -demo
@@ -32,6 +33,13 @@ test: generate postgres-binaries test-packages
 		$(GO) build -o $(PORTAL) ./cmd/portal && \
 		$(PORTAL) localdb run -- $(GO) test -count=1 ./...; \
 	fi
+
+# Faults under load, on a PostgreSQL cluster of the harness's own (it stops
+# and restarts it) and the real binary (it kills it): see cmd/soak. About
+# two and a half minutes; loopback only.
+soak: build postgres-binaries
+	$(GO) build -o bin/soak ./cmd/soak
+	bin/soak -portal $(PORTAL)
 
 # Fuzz the inquiry form's decoding and validation (FUZZTIME=5m for longer).
 # The package's tests need a database, like make test.

@@ -168,10 +168,9 @@ func (w *Worker) deliver(ctx context.Context, m Message) (bool, error) {
 	sendCtx, cancel := context.WithTimeout(ctx, w.Lease/2)
 	sendErr := w.Sender.Send(sendCtx, m)
 	cancel()
-	db := w.DB.WithContext(ctx).Model(&Message{}).Where("id = ?", m.ID)
 	if sendErr == nil {
 		w.Log.Info("outbox: sent", "message", m.MessageID, "attempt", m.Attempts)
-		return true, db.Updates(map[string]any{"sent_at": gorm.Expr("now()"), "locked_until": nil, "last_error": ""}).Error
+		return true, w.record(ctx, m, map[string]any{"sent_at": gorm.Expr("now()"), "locked_until": nil, "last_error": ""})
 	}
 	errText := sendErr.Error()
 	if len(errText) > 1000 {
@@ -179,14 +178,35 @@ func (w *Worker) deliver(ctx context.Context, m Message) (bool, error) {
 	}
 	if m.Attempts >= w.MaxAttempts {
 		w.Log.Error("outbox: giving up", "message", m.MessageID, "attempts", m.Attempts, "err", withoutAddresses(errText))
-		return false, db.Updates(map[string]any{"failed_at": gorm.Expr("now()"), "locked_until": nil, "last_error": errText}).Error
+		return false, w.record(ctx, m, map[string]any{"failed_at": gorm.Expr("now()"), "locked_until": nil, "last_error": errText})
 	}
 	wait := w.Backoff(m.Attempts)
 	w.Log.Warn("outbox: send failed; will retry", "message", m.MessageID, "attempt", m.Attempts, "retry_in", wait, "err", withoutAddresses(errText))
-	return false, db.Updates(map[string]any{
+	return false, w.record(ctx, m, map[string]any{
 		"next_attempt_at": gorm.Expr("now() + make_interval(secs => ?)", wait.Seconds()),
 		"locked_until":    nil, "last_error": errText,
-	}).Error
+	})
+}
+
+// record writes the outcome of an attempt. The mail server has already
+// answered, so if the database is away for a moment the write is tried
+// again for half a lease: giving up early would leave the lease to run out
+// and a delivered message to be sent a second time.
+func (w *Worker) record(ctx context.Context, m Message, outcome map[string]any) error {
+	deadline := time.Now().Add(w.Lease / 2)
+	delay := 100 * time.Millisecond
+	for {
+		err := w.DB.WithContext(ctx).Model(&Message{}).Where("id = ?", m.ID).Updates(outcome).Error
+		if err == nil || time.Now().Add(delay).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
 }
 
 // emailAddress finds e-mail addresses in a mail server's answer, such as

@@ -133,17 +133,36 @@ func (c *Cluster) Start(ctx context.Context) (url string, started bool, err erro
 	if err != nil {
 		return "", false, err
 	}
-	c.log.Info("starting local PostgreSQL", "dir", c.Dir, "port", port, "binaries", c.BinDir)
-	out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", c.dataDir(), "-l", c.logFile(),
-		"-o", fmt.Sprintf("-p %d", port))
-	if err != nil {
-		return "", false, fmt.Errorf("pg_ctl start failed (see %s): %w\n%s", c.logFile(), err, out)
+	if err := c.startOn(ctx, port); err != nil {
+		return "", false, err
 	}
 	if err := c.ensureDatabase(ctx, port); err != nil {
 		_ = c.Stop()
 		return "", false, err
 	}
 	return URL(port), true, nil
+}
+
+// StartOn starts a stopped cluster again on the port it had, so that its
+// clients' URLs stay valid: for tests of what the portal does while its
+// database is away.
+func (c *Cluster) StartOn(ctx context.Context, port int) error {
+	unlock, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return c.startOn(ctx, port)
+}
+
+func (c *Cluster) startOn(ctx context.Context, port int) error {
+	c.log.Info("starting local PostgreSQL", "dir", c.Dir, "port", port, "binaries", c.BinDir)
+	out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", c.dataDir(), "-l", c.logFile(),
+		"-o", fmt.Sprintf("-p %d", port))
+	if err != nil {
+		return fmt.Errorf("pg_ctl start failed (see %s): %w\n%s", c.logFile(), err, out)
+	}
+	return nil
 }
 
 // Stop shuts the cluster down: fast mode ends sessions and checkpoints cleanly.
