@@ -32,7 +32,7 @@ import (
 const (
 	maxUploadBytes  = 5 << 20
 	uploadBodyLimit = "6M"       // the file plus the form around it
-	maxUploadPixels = 20_000_000 // a full decode of this many needs at most 80 MB
+	maxUploadPixels = 20_000_000 // and within maxDecodeMemory
 	maxUploadSide   = 8_000
 )
 
@@ -123,9 +123,17 @@ func (h *Handler) AdminUpload(c echo.Context) error {
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxUploadSide || cfg.Height > maxUploadSide || cfg.Width*cfg.Height > maxUploadPixels {
 		return refuse("admin.uploads.pixels")
 	}
+	if decodeMemory(data, format, cfg) > maxDecodeMemory {
+		return refuse("admin.uploads.memory")
+	}
 	// Decode it whole, within the limits just checked: a file cut short or
 	// corrupt after a valid header is refused rather than served broken.
-	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+	select {
+	case decodeSlots <- struct{}{}:
+	case <-c.Request().Context().Done():
+		return echo.NewHTTPError(http.StatusServiceUnavailable).SetInternal(c.Request().Context().Err())
+	}
+	if err := decodeInSlot(data); err != nil {
 		return refuse("admin.uploads.type")
 	}
 	original := filepath.Base(strings.ReplaceAll(header.Filename, "\\", "/"))
