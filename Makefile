@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run     start the portal with demo content (a local PostgreSQL when DATABASE_URL is unset)"
 	@echo "make test    run every test against a real PostgreSQL"
-	@echo "make lint    go vet, gofmt and templ fmt checks, staticcheck, go.mod tidy, no file over 1 MB"
+	@echo "make lint    go vet, gofmt and templ fmt checks, staticcheck, gosec, go.mod tidy, no file over 1 MB"
 	@echo "make fmt     format Go and templ files"
 	@echo "make bench   load benchmark on 100 000 synthetic projects (plans, req/s, p50/p99)"
 	@echo "make fuzz    fuzz the inquiry form (FUZZTIME=60s)"
@@ -75,6 +75,7 @@ lint: generate
 		$(GO) tool templ fmt -stdout "$$f" 2>/dev/null | cmp -s "$$f" - || { echo "templ fmt needed: $$f (run make fmt)"; exit 1; }; \
 	done
 	$(GO) tool staticcheck ./...
+	$(GO) tool gosec -quiet ./...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')

@@ -41,8 +41,8 @@ type adminField struct {
 	Labels   string   // catalog prefix naming each choice ("region.kind."); "" shows fixedLabels or the value
 	Ref      string   // content type key a widgetRef points at
 	Help     string
-	Digits   int // widgetDecimal: digits before the point (default 8)
-	Decimals int // widgetDecimal: digits after it (default 2)
+	Digits   int32 // widgetDecimal: digits before the point (default 8)
+	Decimals int32 // widgetDecimal: digits after it (default 2)
 }
 
 // childSpec is a table of repeatable rows under a record.

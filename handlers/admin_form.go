@@ -210,8 +210,8 @@ func parseField(f adminField, raw string, refs refOptions) (string, *fieldError)
 	case widgetDecimal:
 		digits, decimals := orDefault(f.Digits, 8), orDefault(f.Decimals, 2)
 		d, err := decimal.NewFromString(strings.ReplaceAll(value, ",", ""))
-		if err != nil || d.IsNegative() || d.Exponent() < -int32(decimals) ||
-			!d.LessThan(decimal.New(1, int32(digits))) {
+		if err != nil || d.IsNegative() || d.Exponent() < -decimals ||
+			!d.LessThan(decimal.New(1, digits)) {
 			return bad("admin.err.decimal")
 		}
 		return models.TrimDecimal(d.String()), nil
@@ -237,7 +237,7 @@ func parseField(f adminField, raw string, refs refOptions) (string, *fieldError)
 }
 
 // orDefault is n, or fallback when n is unset.
-func orDefault(n, fallback int) int {
+func orDefault[N int | int32](n, fallback N) N {
 	if n == 0 {
 		return fallback
 	}

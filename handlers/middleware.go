@@ -141,7 +141,7 @@ func (h *Handler) csrfProtection() echo.MiddlewareFunc {
 	if h.secureCookies {
 		name = "__Host-csrf"
 	}
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{ // #nosec G101 -- names of the token's field and cookie, no credential
 		TokenLookup:    "form:_csrf",
 		CookieName:     name,
 		CookiePath:     "/",

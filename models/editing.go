@@ -192,7 +192,9 @@ func loadRecord(db *gorm.DB, t EditableTable, id int64, forUpdate bool) (Record,
 	if r.Values, err = scanValues(rows, t.Columns, &r.ID, &r.LockVersion, &r.UpdatedAt, &r.DeletedAt); err != nil {
 		return Record{}, err
 	}
-	rows.Close()
+	if err := rows.Close(); err != nil {
+		return Record{}, err
+	}
 	r.Children = map[string][]map[string]string{}
 	for _, ct := range t.Children {
 		if r.Children[ct.Table], err = loadChildren(db, ct, id); err != nil {

@@ -88,7 +88,7 @@ func run(args []string) int {
 		return 2
 	}
 	if err != nil {
-		log.Error(command+" failed", "err", err)
+		log.Error("command failed", "command", command, "err", err)
 		return 1
 	}
 	return 0
@@ -330,7 +330,7 @@ func runWithLocalDB(ctx context.Context, cluster *localpg.Cluster, log *slog.Log
 			}
 		}()
 	}
-	cmd := exec.Command(command[0], command[1:]...)
+	cmd := exec.Command(command[0], command[1:]...) // #nosec G204 G702 -- `portal localdb run -- CMD` runs the operator's own command, as documented
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+url)
 	err = cmd.Run()

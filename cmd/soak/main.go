@@ -37,6 +37,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -97,14 +98,19 @@ func newSoak(ctx context.Context, portalBin string, log *slog.Logger) (*soak, er
 	if s.dbURL, _, err = s.cluster.Start(ctx); err != nil {
 		return nil, err
 	}
-	u, _ := url.Parse(s.dbURL)
-	fmt.Sscan(u.Port(), &s.dbPort)
+	u, err := url.Parse(s.dbURL)
+	if err != nil {
+		return nil, err
+	}
+	if s.dbPort, err = strconv.Atoi(u.Port()); err != nil {
+		return nil, fmt.Errorf("local cluster URL %s: %w", s.dbURL, err)
+	}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	s.addr = fmt.Sprintf("127.0.0.1:%d", port)
-	if s.portalLog, err = os.Create(filepath.Join(dir, "portal.log")); err != nil {
+	if s.portalLog, err = os.Create(filepath.Join(dir, "portal.log")); err != nil { // #nosec G304 -- a file in the harness's own temporary folder
 		return nil, err
 	}
 	return s, nil
@@ -113,9 +119,9 @@ func newSoak(ctx context.Context, portalBin string, log *slog.Logger) (*soak, er
 func (s *soak) close() {
 	s.stopPortal(syscall.SIGTERM)
 	_ = s.cluster.Stop()
-	s.portalLog.Close()
+	_ = s.portalLog.Close()
 	if len(s.failures) == 0 {
-		os.RemoveAll(s.dir)
+		_ = os.RemoveAll(s.dir)
 	} else {
 		fmt.Println("soak: portal and database logs kept in", s.dir)
 	}
@@ -147,7 +153,7 @@ func (s *soak) startPortal(ctx context.Context, demo bool) (time.Duration, error
 	if demo {
 		args = append(args, "-demo")
 	}
-	cmd := exec.Command(s.portalBin, args...)
+	cmd := exec.Command(s.portalBin, args...) // #nosec G204 -- the portal binary the operator named, with arguments made here
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+s.dbURL,
 		"PORTAL_ADDR="+s.addr,
@@ -175,7 +181,7 @@ func (s *soak) startPortal(ctx context.Context, demo bool) (time.Duration, error
 		}
 		res, err := client.Get("http://" + s.addr + "/readyz")
 		if err == nil {
-			res.Body.Close()
+			_ = res.Body.Close()
 			if res.StatusCode == http.StatusOK {
 				return time.Since(began), nil
 			}
@@ -206,7 +212,7 @@ func (s *soak) newInvestor() *investor {
 	return &investor{
 		client: &http.Client{Jar: jar, Timeout: 15 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		ip:   fmt.Sprintf("10.%d.%d.%d", rand.IntN(256), rand.IntN(256), 1+rand.IntN(254)),
+		ip:   fmt.Sprintf("10.%d.%d.%d", rand.IntN(256), rand.IntN(256), 1+rand.IntN(254)), // #nosec G404 -- made-up test addresses, no secret
 		base: "http://" + s.addr,
 	}
 }
@@ -247,7 +253,7 @@ func (iv *investor) openForm(n int) (form, error) {
 		value, _ := doc.Find(`input[name="` + name + `"]`).Attr("value")
 		v.Set(name, value)
 	}
-	email := fmt.Sprintf("investor%d.%d@soak.example", n, rand.IntN(1e9))
+	email := fmt.Sprintf("investor%d.%d@soak.example", n, rand.IntN(1e9)) // #nosec G404 -- made-up test addresses, no secret
 	v.Set("name", fmt.Sprintf("投资者%d", n))
 	v.Set("email", email)
 	v.Set("message", "我们计划投资建设生产线,想了解扶持政策。")
@@ -443,8 +449,8 @@ func (s *soak) databaseRestart(ctx context.Context) {
 				res, err := client.Get("http://" + s.addr + "/regions/chifeng")
 				status := 0
 				if err == nil {
-					io.Copy(io.Discard, res.Body)
-					res.Body.Close()
+					_, _ = io.Copy(io.Discard, res.Body)
+					_ = res.Body.Close()
 					status = res.StatusCode
 				}
 				n, _ := pages.LoadOrStore(status, new(int))
@@ -587,8 +593,8 @@ func (s *soak) poolExhaustion(ctx context.Context) {
 			took := time.Since(began)
 			status := 0
 			if err == nil {
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
+				_, _ = io.Copy(io.Discard, res.Body)
+				_ = res.Body.Close()
 				status = res.StatusCode
 			}
 			mu.Lock()
@@ -609,7 +615,7 @@ func (s *soak) poolExhaustion(ctx context.Context) {
 	if res, err := http.Get("http://" + s.addr + "/regions"); err != nil || res.StatusCode != http.StatusOK {
 		s.fail("pool: /regions after the lock was released: %v %v", err, res)
 	} else {
-		res.Body.Close()
+		_ = res.Body.Close()
 	}
 
 	fmt.Println("== 200 clients sending their headers a byte a second")
@@ -632,8 +638,8 @@ func (s *soak) poolExhaustion(ctx context.Context) {
 		t := time.Now()
 		res, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + s.addr + "/")
 		if err == nil {
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
+			_, _ = io.Copy(io.Discard, res.Body)
+			_ = res.Body.Close()
 			if res.StatusCode == http.StatusOK {
 				served++
 			}

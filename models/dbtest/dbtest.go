@@ -171,11 +171,11 @@ func dropMatching(pattern string) error {
 	}
 	rows, err := conn.Query(context.Background(), "SELECT datname FROM pg_database WHERE datname LIKE $1", pattern)
 	if err != nil {
-		conn.Close(context.Background())
+		_ = conn.Close(context.Background())
 		return err
 	}
 	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	conn.Close(context.Background())
+	_ = conn.Close(context.Background())
 	if err != nil {
 		return err
 	}

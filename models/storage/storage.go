@@ -33,18 +33,17 @@ type Folder struct {
 	Dir string
 }
 
-func (f Folder) path(name string) (string, error) {
+func checkName(name string) error {
 	if !safeName.MatchString(name) || name == "." || name == ".." {
-		return "", errors.New("storage: unsafe file name")
+		return errors.New("storage: unsafe file name")
 	}
-	return filepath.Join(f.Dir, name), nil
+	return nil
 }
 
 // Put writes a file through a temporary one and a rename, so a reader
 // never sees half a file.
 func (f Folder) Put(_ context.Context, name string, data []byte) error {
-	path, err := f.path(name)
-	if err != nil {
+	if err := checkName(name); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
@@ -56,22 +55,29 @@ func (f Folder) Put(_ context.Context, name string, data []byte) error {
 	}
 	defer os.Remove(tmp.Name()) // a no-op after the rename
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	return os.Rename(tmp.Name(), filepath.Join(f.Dir, name))
 }
 
-// Open opens a stored file.
+// Open opens a stored file. It opens it through an os.Root of the folder,
+// so that nothing outside it can be reached, whatever the name.
 func (f Folder) Open(_ context.Context, name string) (File, error) {
-	path, err := f.path(name)
-	if err != nil {
+	if err := checkName(name); err != nil {
 		return nil, ErrNotFound
 	}
-	file, err := os.Open(path)
+	root, err := os.OpenRoot(f.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	file, err := root.Open(name)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNotFound
 	}

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -96,7 +97,7 @@ func pgMajor(binDir string) int {
 }
 
 func isExecutable(path string) bool {
-	st, err := os.Stat(path)
+	st, err := os.Stat(path) // #nosec G703 -- PG_BINDIR and the Debian folders are the operator's, not a visitor's
 	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }
 
@@ -186,11 +187,18 @@ func (c *Cluster) prepareDir() error {
 	if c.owner == nil {
 		return nil
 	}
-	err := filepath.Walk(c.Dir, func(path string, _ os.FileInfo, err error) error {
+	// Inside an os.Root, so that a link put in place meanwhile cannot lead
+	// the walk, and the chown, outside the folder.
+	root, err := os.OpenRoot(c.Dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	err = fs.WalkDir(root.FS(), ".", func(path string, _ fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		return os.Lchown(path, int(c.owner.Uid), int(c.owner.Gid))
+		return root.Lchown(path, int(c.owner.Uid), int(c.owner.Gid))
 	})
 	if err != nil {
 		return fmt.Errorf("hand %s to %s: %w", c.Dir, ServiceUser, err)
@@ -231,15 +239,15 @@ func (c *Cluster) lock() (func(), error) {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
-	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); _ = f.Close() }, nil
 }
 
 func (c *Cluster) initIfMissing(ctx context.Context) error {
 	versionFile := filepath.Join(c.dataDir(), "PG_VERSION")
-	if v, err := os.ReadFile(versionFile); err == nil {
+	if v, err := os.ReadFile(versionFile); err == nil { // #nosec G304 -- the cluster's own folder
 		if want := strconv.Itoa(pgMajor(c.BinDir)); want != "0" && strings.TrimSpace(string(v)) != want {
 			return fmt.Errorf("%s holds a PostgreSQL %s cluster but the binaries in %s are version %s: remove %s to start afresh",
 				c.dataDir(), strings.TrimSpace(string(v)), c.BinDir, want, c.Dir)
@@ -303,7 +311,7 @@ func (c *Cluster) ensureDatabase(ctx context.Context, port int) error {
 // process group so that a Ctrl-C meant for the portal does not reach the
 // postmaster before the portal has finished its requests.
 func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, filepath.Join(c.BinDir, name), args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(c.BinDir, name), args...) // #nosec G204 -- PostgreSQL's own binaries, with arguments made here
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: c.owner}
