@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -84,33 +83,4 @@ func (h *Handler) ShowChain(c echo.Context) error {
 	v.InquiryPath = inquiryFormPath("chain", d.Chain.Slug)
 	v.Source, v.SourcePath = sourceLine(cx, d.SourceArticle)
 	return render(c, http.StatusOK, views.ChainShow(v))
-}
-
-// chainLinks lists industry chains as links with their summaries.
-func chainLinks(cx context.Context, chains []models.IndustryChain) []views.LinkItem {
-	var items []views.LinkItem
-	for _, ch := range chains {
-		n, _ := i18n.Content(cx, ch.Name, ch.NameEn)
-		s, _ := i18n.Content(cx, ch.Summary, ch.SummaryEn)
-		items = append(items, views.LinkItem{Path: "/chains/" + ch.Slug, Name: n, Text: s})
-	}
-	return items
-}
-
-// policyLinks lists policies as links with their issuing body.
-func policyLinks(cx context.Context, policies []models.Policy) []views.LinkItem {
-	var items []views.LinkItem
-	for _, p := range policies {
-		n, _ := i18n.Content(cx, p.Title, p.TitleEn)
-		items = append(items, views.LinkItem{Path: "/policies/" + p.Slug, Name: n, Meta: i18n.Chinese(cx, p.IssuingBody)})
-	}
-	return items
-}
-
-// sourceLine names the article a record cites and links to it.
-func sourceLine(cx context.Context, a *models.NewsArticle) (source, path string) {
-	if a == nil {
-		return "", ""
-	}
-	return i18n.Chinese(cx, a.SourceName), "/news/" + a.Slug
 }
