@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +93,23 @@ func TestTrustedProxiesAreAddressesOrNetworks(t *testing.T) {
 	}
 	if cfg, _ := loadConfig(env(nil)); len(cfg.TrustedProxies) != 0 {
 		t.Errorf("trusted by default: %v", cfg.TrustedProxies)
+	}
+}
+
+// The README's configuration table names every variable the portal reads,
+// with its default.
+func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range configVars {
+		row := "| `" + v.name + "` | "
+		if v.def != "" && v.name != "PORTAL_SESSION_SECRET" {
+			row += "`" + v.def + "`"
+		}
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md's configuration table lacks %q", row)
+		}
 	}
 }
