@@ -252,7 +252,7 @@ func TestBrowserAdminScreenshots(t *testing.T) {
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var login, dashboard [2][]byte
+	var login, refused, dashboard [2][]byte
 	var bar string
 	for i, width := range []int64{390, 1280} {
 		err := chromedp.Run(ctx,
@@ -260,6 +260,14 @@ func TestBrowserAdminScreenshots(t *testing.T) {
 			chromedp.Navigate(srv.URL+"/admin/login"),
 			chromedp.WaitVisible(`#f-email`, chromedp.ByQuery),
 			chromedp.FullScreenshot(&login[i], 100),
+			// A refused sign-in first: the one answer for every refusal.
+			chromedp.SendKeys(`#f-email`, email, chromedp.ByQuery),
+			chromedp.SendKeys(`#f-password`, "not the password", chromedp.ByQuery),
+			chromedp.Click(`form[data-testid="login-form"] button`, chromedp.ByQuery),
+			chromedp.WaitVisible(`[data-testid="login-message"]`, chromedp.ByQuery),
+			chromedp.FullScreenshot(&refused[i], 100),
+			chromedp.Navigate(srv.URL+"/admin/login"),
+			chromedp.WaitVisible(`#f-email`, chromedp.ByQuery),
 			chromedp.SendKeys(`#f-email`, email, chromedp.ByQuery),
 			chromedp.SendKeys(`#f-password`, staffPassword, chromedp.ByQuery),
 			chromedp.Click(`form[data-testid="login-form"] button`, chromedp.ByQuery),
@@ -276,6 +284,7 @@ func TestBrowserAdminScreenshots(t *testing.T) {
 			t.Errorf("admin bar %q does not name the role", bar)
 		}
 		_ = os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("admin-login-%d.png", width)), login[i], 0o644)
+		_ = os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("admin-login-refused-%d.png", width)), refused[i], 0o644)
 		_ = os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("admin-dashboard-%d.png", width)), dashboard[i], 0o644)
 	}
 }
@@ -402,4 +411,24 @@ func TestBrowserAdminContentScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = os.WriteFile(filepath.Join(screenshotDir, "admin-policy-errors-1280.png"), shot, 0o644)
+
+	// Chifeng placed under its own district: refused beside the field.
+	for _, width := range []int64{390, 1280} {
+		var message string
+		if err := chromedp.Run(ctx,
+			chromedp.EmulateViewport(width, 900),
+			chromedp.Navigate(srv.URL+"/admin/regions/"+idOf(t, db, "regions", "chifeng")),
+			chromedp.SetValue(`#f-parent_id`, idOf(t, db, "regions", "hongshan"), chromedp.ByQuery),
+			chromedp.Click(`[data-testid="save"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`[data-testid="error-parent_id"]`, chromedp.ByQuery),
+			chromedp.Text(`[data-testid="error-parent_id"]`, &message, chromedp.ByQuery),
+			chromedp.FullScreenshot(&shot, 100),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(message, "下级") {
+			t.Errorf("the parent field says %q", message)
+		}
+		_ = os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("admin-region-parent-loop-%d.png", width)), shot, 0o644)
+	}
 }
