@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -31,12 +33,18 @@ const (
 func (h *Handler) newSessions() *scs.SessionManager {
 	sm := scs.New()
 	if sqlDB, err := h.db.DB(); err == nil {
-		sm.Store = postgresstore.NewWithCleanupInterval(sqlDB, 0)
+		sm.Store = hashedTokens{postgresstore.NewWithCleanupInterval(sqlDB, 0)}
 	}
 	sm.IdleTimeout = adminIdleTimeout
 	sm.Lifetime = adminLifetime
+	// Over HTTPS the __Host- prefix: Secure, path /, no Domain, so that no
+	// sibling subdomain can plant a session cookie (a more specific path
+	// would otherwise win).
 	sm.Cookie.Name = "portal_admin"
-	sm.Cookie.Path = adminPrefix
+	if h.secureCookies {
+		sm.Cookie.Name = "__Host-portal_admin"
+	}
+	sm.Cookie.Path = "/"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = h.secureCookies
@@ -95,6 +103,24 @@ func (h *Handler) requireStaff(perms []permission) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// hashedTokens keeps staff sessions under the SHA-256 of their token, so
+// that a copy of the sessions table (a backup, a replica, a reporting
+// account) signs nobody in.
+type hashedTokens struct{ scs.Store }
+
+func hashedToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s hashedTokens) Find(token string) ([]byte, bool, error) {
+	return s.Store.Find(hashedToken(token))
+}
+func (s hashedTokens) Delete(token string) error { return s.Store.Delete(hashedToken(token)) }
+func (s hashedTokens) Commit(token string, b []byte, expiry time.Time) error {
+	return s.Store.Commit(hashedToken(token), b, expiry)
 }
 
 func currentStaff(c echo.Context) models.StaffUser {
@@ -185,7 +211,7 @@ func (h *Handler) startStaffSession(c echo.Context, staffID int64, epoch int) er
 func (h *Handler) signInKeys(c echo.Context, email string) models.SignInKeys {
 	return models.SignInKeys{
 		Account: h.keyedHash("sign-in-account", strings.ToLower(strings.TrimSpace(email))),
-		Client:  h.keyedHash("client", c.RealIP()),
+		Client:  h.keyedHash("client", clientNetwork(c.RealIP())),
 	}
 }
 
@@ -261,8 +287,14 @@ func (h *Handler) AdminChangePassword(c echo.Context) error {
 		return h.renderPasswordForm(c, http.StatusUnprocessableEntity, map[string]string{"confirm": i18n.T(cx, "admin.password.mismatch")}, "")
 	}
 	u := currentStaff(c)
-	epoch, err := models.ChangePassword(cx, h.db, u.ID, current, next, h.signInKeys(c, u.Email))
+	epoch, err := models.ChangePassword(cx, h.db, u.ID, h.sessions.GetInt(cx, staffEpochKey), current, next, h.signInKeys(c, u.Email))
 	switch {
+	case errors.Is(err, models.ErrSessionEnded):
+		// The account was reset or changed meanwhile: this session is over.
+		if err := h.sessions.Destroy(cx); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, adminPrefix+"/login")
 	case errors.Is(err, models.ErrBadCredentials):
 		return h.renderPasswordForm(c, http.StatusUnprocessableEntity, map[string]string{"current": i18n.T(cx, "admin.password.wrong")}, "")
 	case errors.Is(err, models.ErrWeakPassword):

@@ -93,10 +93,13 @@ func TestOfficerWorksAnInquiry(t *testing.T) {
 	if strings.Contains(status, "企业规模待核实") {
 		t.Error("an internal note is on the investor's status page")
 	}
-	var reply struct{ ToAddress, Subject, Body string }
-	db.Table("outbox_messages").Order("id DESC").Limit(1).Take(&reply)
-	if countRows(t, db, "outbox_messages") != mails+1 || reply.ToAddress != "zhang.wei@example.com" ||
-		!strings.Contains(reply.Subject, "New reply") || !strings.Contains(reply.Body, "https://invest.example.gov.cn"+statusURL) {
+	if countRows(t, db, "outbox_messages") != mails+1 {
+		t.Errorf("%d e-mails queued for the reply, want 1", countRows(t, db, "outbox_messages")-mails)
+	}
+	sent := sendOutbox(t, db)
+	reply := sent[len(sent)-1]
+	if reply.ToAddress != "zhang.wei@example.com" || !strings.Contains(reply.Subject, "New reply") ||
+		!strings.Contains(reply.Body, "https://invest.example.gov.cn"+statusURL) {
 		t.Errorf("reply mail = %+v", reply)
 	}
 	thread := parse(t, officer.get(path)).Find(`[data-testid="thread"]`).Text()

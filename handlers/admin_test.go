@@ -51,8 +51,12 @@ func (v *visitor) signIn(email, password string) *http.Cookie {
 	if rec.Code != http.StatusSeeOther {
 		v.t.Fatalf("sign-in as %s = %d\n%s", email, rec.Code, rec.Body.String())
 	}
-	return v.cookies["portal_admin"]
+	return v.sessionCookie()
 }
+
+// sessionCookie is the visitor's staff session cookie (the test portal
+// is served over https, so it carries the __Host- prefix).
+func (v *visitor) sessionCookie() *http.Cookie { return v.cookies["__Host-portal_admin"] }
 
 // csrf is the form token a visitor's admin pages carry: the staff
 // session's once signed in, the sign-in form's before.
@@ -147,9 +151,9 @@ func TestStaffSignInSessionAndSignOut(t *testing.T) {
 
 	// A session id from before sign-in is not the one after it.
 	v.get("/admin/login")
-	before := v.cookies["portal_admin"]
+	before := v.sessionCookie()
 	after := v.signIn(email, staffPassword)
-	if after == nil || !after.HttpOnly || after.SameSite != http.SameSiteLaxMode || !after.Secure || after.Path != "/admin" {
+	if after == nil || !after.HttpOnly || after.SameSite != http.SameSiteLaxMode || !after.Secure || after.Path != "/" || after.Domain != "" {
 		t.Fatalf("session cookie %+v", after)
 	}
 	if before != nil && before.Value == after.Value {
@@ -276,7 +280,7 @@ func TestOtherSessionsEndWhenCredentialsOrRightsChange(t *testing.T) {
 	adminElsewhere.signIn(models.RoleAdmin+"@bureau.example", staffPassword)
 
 	// Own password change: the other session ends, this one stays.
-	before := admin.cookies["portal_admin"].Value
+	before := admin.sessionCookie().Value
 	rec := admin.post("/admin/password", url.Values{"_csrf": {admin.csrf()}, "current": {staffPassword}, "new": {"a new long password"}, "confirm": {"a new long password"}})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("password change = %d", rec.Code)
@@ -284,7 +288,7 @@ func TestOtherSessionsEndWhenCredentialsOrRightsChange(t *testing.T) {
 	if !signedOut(adminElsewhere) {
 		t.Error("the other session survived a password change")
 	}
-	if signedOut(admin) || admin.cookies["portal_admin"].Value == before {
+	if signedOut(admin) || admin.sessionCookie().Value == before {
 		t.Error("the session that changed the password should go on, under a new id")
 	}
 
@@ -337,4 +341,52 @@ func countWhere(t *testing.T, db *gorm.DB, table, condition string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// Throttles count an IPv6 client by its /64, so that one line cannot take a
+// fresh address for every guess; and the change-password form is rate
+// limited like sign-in.
+func TestThrottlesCountIPv6ByNetworkAndLimitPasswordChecks(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	email := createStaff(t, db, models.RoleEditor)
+	for i := range models.MaxFailedSignIns + 1 {
+		v := newVisitor(t, e, fmt.Sprintf("[2001:db8:0:7::%x]", i+1))
+		v.post("/admin/login", url.Values{"_csrf": {v.csrf()}, "email": {email}, "password": {"guess"}})
+	}
+	same := newVisitor(t, e, "[2001:db8:0:7:ffff::1]")
+	if rec := same.post("/admin/login", url.Values{"_csrf": {same.csrf()}, "email": {email}, "password": {staffPassword}}); rec.Code != http.StatusUnauthorized {
+		t.Errorf("another address of the same /64 = %d, want 401 (locked)", rec.Code)
+	}
+	newVisitor(t, e, "[2001:db8:0:8::1]").signIn(email, staffPassword) // another /64
+
+	v := signedIn(t, db, e, models.RoleViewer, "192.0.2.150")
+	codes := map[int]int{}
+	for range 25 {
+		codes[v.post("/admin/password", url.Values{"_csrf": {v.csrf()}, "current": {"x"}, "new": {"y"}, "confirm": {"y"}}).Code]++
+	}
+	if codes[http.StatusTooManyRequests] == 0 {
+		t.Errorf("25 password checks in a row were never limited: %v", codes)
+	}
+}
+
+// The sessions table holds hashes of the session tokens: a copy of it signs
+// nobody in.
+func TestStoredSessionsDoNotSignAnyoneIn(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	v := signedIn(t, db, e, models.RoleAdmin, "192.0.2.160")
+	var stored []string
+	db.Raw("SELECT token FROM sessions").Scan(&stored)
+	cookie := v.sessionCookie().Value
+	if len(stored) == 0 || slices.Contains(stored, cookie) {
+		t.Fatalf("sessions table %v holds the cookie's token %q", stored, cookie)
+	}
+	thief := newVisitor(t, e, "198.51.100.160")
+	for _, token := range stored {
+		thief.cookies["__Host-portal_admin"] = &http.Cookie{Name: "__Host-portal_admin", Value: token}
+		if rec := thief.get("/admin"); rec.Code != http.StatusSeeOther {
+			t.Errorf("a stored token signs in: %d", rec.Code)
+		}
+	}
 }

@@ -96,10 +96,10 @@ func TestAdministratorManagesAccounts(t *testing.T) {
 	if rec.Code != http.StatusOK || fresh == "" || fresh == password {
 		t.Fatalf("reset = %d, %q", rec.Code, fresh)
 	}
-	if _, err := models.Authenticate(context.Background(), db, "li.ming@bureau.example", password, models.SignInKeys{}); err == nil {
+	if _, err := models.Authenticate(context.Background(), db, "li.ming@bureau.example", password, models.SignInKeys{Account: []byte("test account"), Client: []byte("test client")}); err == nil {
 		t.Error("old password still works")
 	}
-	if _, err := models.Authenticate(context.Background(), db, "li.ming@bureau.example", fresh, models.SignInKeys{}); err != nil {
+	if _, err := models.Authenticate(context.Background(), db, "li.ming@bureau.example", fresh, models.SignInKeys{Account: []byte("test account"), Client: []byte("test client")}); err != nil {
 		t.Errorf("new password: %v", err)
 	}
 

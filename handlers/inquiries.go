@@ -141,7 +141,7 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 		return h.inquiryNotReceived(c, form, err)
 	}
 
-	clientKey := h.keyedHash("client", c.RealIP())
+	clientKey := h.keyedHash("client", clientNetwork(c.RealIP()))
 	recent, err := models.CountRecentInquiries(cx, h.db, clientKey, input.Email, time.Now().Add(-inquiryWindow))
 	if err != nil {
 		return h.inquiryNotReceived(c, form, err)
@@ -166,7 +166,7 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 		*subjectID(&record, kind) = &id
 	}
 	stored, created, err := models.CreateInquiry(cx, h.db, record, func(tx *gorm.DB, in models.Inquiry) error {
-		return outbox.Enqueue(tx, h.mailDomain(), h.newInquiryMail(in, token, subjects)...)
+		return outbox.Enqueue(tx, h.mailDomain(), h.newInquiryMail(in, subjects)...)
 	})
 	if err != nil {
 		return h.inquiryNotReceived(c, form, err)

@@ -19,19 +19,43 @@ import (
 	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/dbtest"
+	"investportal/models/outbox"
 	"investportal/models/storage"
 )
 
 const electronicsPolicy = "chifeng-electronics-intelligent-manufacturing-support"
 
-func newInquiryRouter(db *gorm.DB) *echo.Echo {
+func inquiryDeps(db *gorm.DB) handlers.Deps {
 	base, _ := url.Parse("https://invest.example.gov.cn")
-	return handlers.New(handlers.Deps{
+	return handlers.Deps{
 		DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
 		Secret:    []byte("test-secret-test-secret-test-secret!"),
 		Inquiries: handlers.InquirySettings{TeamEmail: "team@invest.example.gov.cn", RetentionDays: 730},
 		Uploads:   storage.Folder{Dir: uploadDir},
-	})
+	}
+}
+
+func newInquiryRouter(db *gorm.DB) *echo.Echo { return handlers.New(inquiryDeps(db)) }
+
+// recordingSender keeps what it was given to send.
+type recordingSender struct{ sent []outbox.Message }
+
+func (r *recordingSender) Send(_ context.Context, m outbox.Message) error {
+	r.sent = append(r.sent, m)
+	return nil
+}
+
+// sendOutbox sends what waits in the outbox as the portal's worker would,
+// status links put in, and returns the messages as they went out.
+func sendOutbox(t *testing.T, db *gorm.DB) []outbox.Message {
+	t.Helper()
+	sender := &recordingSender{}
+	w := outbox.NewWorker(db, sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w.Prepare = handlers.StatusLinks(inquiryDeps(db))
+	if _, err := w.Work(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	return sender.sent
 }
 
 // visitor is one browser: its cookies, address and the last form it saw.
@@ -203,11 +227,18 @@ func TestInquirySubmitConfirmAndFollowUp(t *testing.T) {
 		t.Fatalf("outbox = %+v", mails)
 	}
 	token := strings.TrimPrefix(strings.SplitN(statusURL, "?", 2)[0], "/inquiries/status/")
-	if !strings.Contains(mails[0].Body, "https://invest.example.gov.cn/inquiries/status/"+token) || !strings.Contains(mails[0].Subject, in.Reference) {
-		t.Errorf("confirmation lacks the status link or reference:\n%s", mails[0].Body)
+	for _, m := range mails {
+		if strings.Contains(m.Body, token) {
+			t.Errorf("the outbox stores the investor's private link:\n%s", m.Body)
+		}
 	}
-	if !strings.Contains(mails[1].Body, "zhang.wei@example.com") || strings.Contains(mails[1].Body, token) {
-		t.Errorf("team mail must carry the details but not the investor's private link:\n%s", mails[1].Body)
+	// As they go out, the confirmation carries the link, the team's notice not.
+	sent := sendOutbox(t, db)
+	if len(sent) != 2 || !strings.Contains(sent[0].Body, "https://invest.example.gov.cn/inquiries/status/"+token) || !strings.Contains(sent[0].Subject, in.Reference) {
+		t.Errorf("confirmation lacks the status link or reference:\n%+v", sent)
+	}
+	if len(sent) == 2 && (!strings.Contains(sent[1].Body, "zhang.wei@example.com") || strings.Contains(sent[1].Body, token)) {
+		t.Errorf("team mail must carry the details but not the investor's private link:\n%s", sent[1].Body)
 	}
 
 	// The confirmation page: reference, what happens next, private headers.
@@ -340,6 +371,23 @@ func TestStoredValuesDoNotOpenTheStatusPage(t *testing.T) {
 	db.Raw("SELECT status_key, encode(submission_key_hash, 'hex') AS submission_key_hash FROM inquiries").Scan(&stored)
 	if stored.StatusKey == "" || strings.Contains(victim, stored.StatusKey) {
 		t.Fatalf("stored %+v, link %s", stored, victim)
+	}
+	// Nor do the e-mails waiting in the outbox, a reply among them: the
+	// link is put in as they go out.
+	var in models.Inquiry
+	db.Take(&in)
+	admin := signedIn(t, db, e, models.RoleAdmin, "192.0.2.34")
+	admin.post("/admin/inquiries/"+in.Reference+"/notes", url.Values{"_csrf": {admin.csrf()}, "body": {"您好"}, "reply": {"1"}})
+	token := strings.TrimPrefix(strings.SplitN(victim, "?", 2)[0], "/inquiries/status/")
+	var bodies []string
+	db.Raw("SELECT body FROM outbox_messages").Scan(&bodies)
+	if len(bodies) != 3 {
+		t.Fatalf("%d e-mails in the outbox, want the confirmation, the team's notice and the reply", len(bodies))
+	}
+	for _, b := range bodies {
+		if strings.Contains(b, token) {
+			t.Errorf("an e-mail in the outbox holds the status link:\n%s", b)
+		}
 	}
 	for _, value := range []string{stored.StatusKey, stored.SubmissionKeyHash} {
 		attacker := newVisitor(t, e, "198.51.100.30")

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -28,14 +29,42 @@ func (h *Handler) absoluteURL(lang i18n.Lang, path string) string {
 	return base + lang.Path(path)
 }
 
+// statusLinkPlaceholder stands in a stored e-mail for the investor's
+// private link, which opens their status page and so is never stored: the
+// outbox worker puts the link in as it sends (StatusLinks).
+const statusLinkPlaceholder = "[[status-link]]"
+
+// StatusLinks is the outbox worker's last step before sending: it puts the
+// private link of the inquiry a message is about where its body holds the
+// placeholder. A message about an inquiry that has no link any more (its
+// personal data was removed) is not sent.
+func StatusLinks(d Deps) func(ctx context.Context, m *outbox.Message) error {
+	h := &Handler{db: d.DB, baseURL: d.BaseURL, secret: d.Secret}
+	return func(ctx context.Context, m *outbox.Message) error {
+		if !strings.Contains(m.Body, statusLinkPlaceholder) {
+			return nil
+		}
+		if m.InquiryID == nil {
+			return errors.New("a status link in a message about no inquiry")
+		}
+		statusKey, language, err := models.InquiryStatusKey(ctx, h.db, *m.InquiryID)
+		if err != nil {
+			return fmt.Errorf("status link: %w", err)
+		}
+		lang, _ := i18n.Parse(language)
+		m.Body = strings.ReplaceAll(m.Body, statusLinkPlaceholder, h.absoluteURL(lang, "/inquiries/status/"+h.statusToken(statusKey)))
+		return nil
+	}
+}
+
 // newInquiryMail is the confirmation to the investor (in their language,
 // with the status link) and the announcement to the staff team (in
 // Simplified Chinese, with everything the investor wrote).
-func (h *Handler) newInquiryMail(in models.Inquiry, token string, subjects map[string]models.InquirySubject) []outbox.Message {
+func (h *Handler) newInquiryMail(in models.Inquiry, subjects map[string]models.InquirySubject) []outbox.Message {
 	lang, _ := i18n.Parse(in.Language)
 	investorCtx := i18n.WithLang(context.Background(), lang)
 	id := in.ID
-	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Link": h.absoluteURL(lang, "/inquiries/status/"+token)}
+	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Link": statusLinkPlaceholder}
 	var msgs []outbox.Message
 	if in.Email != "" {
 		msgs = append(msgs, outbox.Message{
@@ -92,15 +121,14 @@ func (h *Handler) followUpMail(in models.Inquiry, body string) []outbox.Message 
 }
 
 // replyMail tells the investor, in their language, that staff replied, with
-// the reply and their private link (made again from the inquiry's status key).
+// the reply and their private link (put in when it is sent).
 func (h *Handler) replyMail(in models.Inquiry, reply string) []outbox.Message {
 	if in.Email == "" || in.StatusKey == nil {
 		return nil
 	}
 	lang, _ := i18n.Parse(in.Language)
 	investorCtx := i18n.WithLang(context.Background(), lang)
-	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Reply": reply,
-		"Link": h.absoluteURL(lang, "/inquiries/status/"+h.statusToken(*in.StatusKey))}
+	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Reply": reply, "Link": statusLinkPlaceholder}
 	id := in.ID
 	return []outbox.Message{{InquiryID: &id, ToAddress: in.Email,
 		Subject: i18n.T(investorCtx, "mail.reply.subject", data), Body: i18n.T(investorCtx, "mail.reply.body", data)}}

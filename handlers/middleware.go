@@ -199,7 +199,7 @@ func formAttemptLimit() echo.MiddlewareFunc {
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(formAttemptsPerMin / 60.0), Burst: formAttemptsPerMin, ExpiresIn: 10 * time.Minute,
 		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		IdentifierExtractor: func(c echo.Context) (string, error) { return clientNetwork(c.RealIP()), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			c.Response().Header().Set("Retry-After", "60")
 			return &userError{status: http.StatusTooManyRequests, message: i18n.T(ctx(c), "error.429.text")}

@@ -65,3 +65,15 @@ func fromTrusted(r *http.Request, trusted []*net.IPNet) bool {
 	}
 	return false
 }
+
+// clientNetwork is what limits and throttles count a client address as:
+// an IPv4 address itself, and an IPv6 address by its /64, the smallest
+// network a home or office line is given, so that one line cannot take a
+// fresh address for every try.
+func clientNetwork(address string) string {
+	ip := net.ParseIP(address)
+	if ip == nil || ip.To4() != nil {
+		return address
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}

@@ -82,7 +82,7 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	staff(post, "/logout", h.AdminLogout, permUseAdmin)
 	staff(get, "", h.AdminDashboard, permUseAdmin)
 	staff(get, "/password", h.AdminPasswordForm, permUseAdmin)
-	staff(post, "/password", h.AdminChangePassword, permUseAdmin)
+	staff(post, "/password", formAttemptLimit()(h.AdminChangePassword), permUseAdmin) // it checks a password: limited like sign-in
 
 	// Content: every type the same way (admin_content_types.go).
 	for _, t := range contentTypes {

@@ -60,6 +60,18 @@ func CreateInquiry(ctx context.Context, db *gorm.DB, in Inquiry, mail NewInquiry
 	return in, err == nil, err
 }
 
+// InquiryStatusKey reads what an e-mail's status link is made of: the
+// inquiry's status key and language. An inquiry whose personal data was
+// removed has no key: ErrNotFound.
+func InquiryStatusKey(ctx context.Context, db *gorm.DB, id int64) (statusKey, language string, err error) {
+	var in Inquiry
+	err = notFound(db.WithContext(ctx).Select("status_key", "language").Where("status_key IS NOT NULL").Take(&in, id).Error)
+	if err != nil {
+		return "", "", err
+	}
+	return *in.StatusKey, in.Language, nil
+}
+
 // InquiryBySubmission finds the inquiry a form with this submission key
 // hash stored, if any.
 func InquiryBySubmission(ctx context.Context, db *gorm.DB, submissionKeyHash []byte) (Inquiry, error) {
@@ -171,6 +183,18 @@ func AddInvestorMessage(ctx context.Context, db *gorm.DB, inquiryID int64, body 
 		}
 		return mail(tx)
 	})
+}
+
+// SubmissionKeyLife is how long a form's submission key finds its
+// inquiry: long enough for any double click or retry, short enough that a
+// key found later in a browser's history opens nothing.
+const SubmissionKeyLife = 24 * time.Hour
+
+// ForgetOldSubmissionKeys drops the submission key hashes of inquiries
+// received more than SubmissionKeyLife ago.
+func ForgetOldSubmissionKeys(ctx context.Context, db *gorm.DB) error {
+	return db.WithContext(ctx).Exec(`UPDATE inquiries SET submission_key_hash = NULL
+		WHERE submission_key_hash IS NOT NULL AND created_at < now() - make_interval(secs => ?)`, SubmissionKeyLife.Seconds()).Error
 }
 
 // AnonymiseClosedInquiries removes the personal data of inquiries closed

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -160,5 +161,30 @@ func TestAnonymiseClosedInquiries(t *testing.T) {
 	// Running again changes nothing.
 	if n, _ := models.AnonymiseClosedInquiries(ctx, db, time.Now().AddDate(0, 0, -730)); n != 0 {
 		t.Errorf("second run anonymised %d", n)
+	}
+}
+
+// A day on, a form's submission key finds its inquiry no more, and the
+// same form sent then is a new inquiry.
+func TestSubmissionKeysAreForgottenAfterADay(t *testing.T) {
+	db := dbtest.New(t, dbtest.Migrated)
+	ctx := context.Background()
+	old := storeInquiry(t, db, "key-old", "old@example.com")
+	recent := storeInquiry(t, db, "key-recent", "recent@example.com")
+	dbtest.MustExec(t, db, "UPDATE inquiries SET created_at = now() - interval '25 hours' WHERE id = ?", old.ID)
+	if err := models.ForgetOldSubmissionKeys(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.InquiryBySubmission(ctx, db, submissionHash("key-old")); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("a day-old key still finds its inquiry: %v", err)
+	}
+	if got, err := models.InquiryBySubmission(ctx, db, submissionHash("key-recent")); err != nil || got.ID != recent.ID {
+		t.Errorf("a fresh key: %v, %v", got.ID, err)
+	}
+	again, created, err := models.CreateInquiry(ctx, db, models.Inquiry{StatusTokenHash: submissionHash("another token"),
+		Name: "王芳", Email: "old@example.com", Message: "咨询", Language: "zh-Hans", ConsentAt: time.Now(),
+		SubmissionKeyHash: submissionHash("key-old")}, func(*gorm.DB, models.Inquiry) error { return nil })
+	if err != nil || !created || again.ID == old.ID {
+		t.Errorf("the day-old form sent again: created %v, id %d (old %d), %v", created, again.ID, old.ID, err)
 	}
 }

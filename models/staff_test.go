@@ -7,7 +7,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -99,7 +101,7 @@ func TestRefusedSignInsDoTheSameWork(t *testing.T) {
 		}
 	}
 	dbtest.MustExec(t, db, "UPDATE staff_users SET disabled_at = now() WHERE email = 'disabled@bureau.example'")
-	for range models.MaxFailedSignIns {
+	for range models.MaxFailedSignIns + 1 {
 		models.Authenticate(ctx, db, "locked@bureau.example", "wrong", keysFor("locked@bureau.example", "here"))
 	}
 	hashes := 0
@@ -139,24 +141,26 @@ func TestRefusedSignInsDoTheSameWork(t *testing.T) {
 
 // A wrong current password on the change-password form counts towards the
 // same throttle as sign-in; a right one changes the password and raises
-// the session epoch.
+// the session epoch; a weak new password is refused before the current one
+// is looked at; a session whose account changed meanwhile changes nothing.
 func TestChangePassword(t *testing.T) {
 	db := dbtest.New(t, dbtest.Migrated)
 	ctx := context.Background()
 	u, _ := models.CreateStaffUser(ctx, db, "a@bureau.example", "a", models.RoleAdmin, "first password here")
 	here := keysFor("a@bureau.example", "here")
-	if _, err := models.ChangePassword(ctx, db, u.ID, "not it", "second password here", here); !errors.Is(err, models.ErrBadCredentials) {
+	epoch := u.SessionEpoch
+	if _, err := models.ChangePassword(ctx, db, u.ID, epoch, "not it", "second password here", here); !errors.Is(err, models.ErrBadCredentials) {
 		t.Errorf("wrong current password: %v", err)
 	}
-	if _, err := models.ChangePassword(ctx, db, u.ID, "first password here", "short", here); !errors.Is(err, models.ErrWeakPassword) {
-		t.Errorf("weak new password: %v", err)
+	if _, err := models.ChangePassword(ctx, db, u.ID, epoch, "not it either", "short", here); !errors.Is(err, models.ErrWeakPassword) {
+		t.Errorf("weak new password with a wrong current one: %v, want ErrWeakPassword, which says nothing of the current one", err)
 	}
-	epoch, err := models.ChangePassword(ctx, db, u.ID, "first password here", "second password here", here)
+	next, err := models.ChangePassword(ctx, db, u.ID, epoch, "first password here", "second password here", here)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if epoch != u.SessionEpoch+1 {
-		t.Errorf("session epoch %d after a change from %d", epoch, u.SessionEpoch)
+	if next != epoch+1 {
+		t.Errorf("session epoch %d after a change from %d", next, epoch)
 	}
 	if _, err := models.Authenticate(ctx, db, "a@bureau.example", "second password here", here); err != nil {
 		t.Errorf("new password: %v", err)
@@ -164,14 +168,84 @@ func TestChangePassword(t *testing.T) {
 	if _, err := models.Authenticate(ctx, db, "a@bureau.example", "first password here", here); err == nil {
 		t.Error("old password still works")
 	}
-	for range models.MaxFailedSignIns {
-		models.ChangePassword(ctx, db, u.ID, "guess", "third password here", here)
+	// A session still on the old epoch (the account was reset meanwhile)
+	// writes nothing.
+	if _, err := models.ChangePassword(ctx, db, u.ID, epoch, "second password here", "third password here", here); !errors.Is(err, models.ErrSessionEnded) {
+		t.Errorf("change from a stale session: %v, want ErrSessionEnded", err)
 	}
-	if _, err := models.ChangePassword(ctx, db, u.ID, "second password here", "third password here", here); !errors.Is(err, models.ErrBadCredentials) {
+	if _, err := models.Authenticate(ctx, db, "a@bureau.example", "second password here", here); err != nil {
+		t.Errorf("a stale session's change took effect: %v", err)
+	}
+	for range models.MaxFailedSignIns + 1 {
+		models.ChangePassword(ctx, db, u.ID, next, "guess", "third password here", here)
+	}
+	if _, err := models.ChangePassword(ctx, db, u.ID, next, "second password here", "third password here", here); !errors.Is(err, models.ErrBadCredentials) {
 		t.Errorf("right current password after %d wrong ones: %v, want refused", models.MaxFailedSignIns, err)
 	}
 	if _, err := models.Authenticate(ctx, db, "a@bureau.example", "second password here", here); !errors.Is(err, models.ErrBadCredentials) {
 		t.Errorf("sign-in from the address that guessed the current password: %v, want refused", err)
+	}
+}
+
+// Attempts made at once are counted before any password is checked, so a
+// burst gets no more tries than one attempt after another; and no more than
+// four hashes run at once, whatever the burst.
+func TestSignInBurstsGetNoMoreTries(t *testing.T) {
+	db := dbtest.New(t, dbtest.Migrated)
+	ctx := context.Background()
+	const right = "correct horse battery"
+	if _, err := models.CreateStaffUser(ctx, db, "burst@bureau.example", "某人", models.RoleEditor, right); err != nil {
+		t.Fatal(err)
+	}
+	const burst = 12
+	keys := keysFor("burst@bureau.example", "one address")
+	var mu sync.Mutex
+	inside, most := 0, 0
+	var allCounted sync.Once
+	compare := *models.ComparePassword
+	*models.ComparePassword = func(password, hash string) (bool, error) {
+		// Hold the first hashes until every attempt of the burst is counted.
+		allCounted.Do(func() {
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				var counted int64
+				db.Raw("SELECT coalesce(sum(attempts), 0) FROM sign_in_failures").Scan(&counted)
+				if counted >= burst {
+					return
+				}
+			}
+			t.Error("the burst was never counted in full")
+		})
+		mu.Lock()
+		inside++
+		most = max(most, inside)
+		mu.Unlock()
+		defer func() { mu.Lock(); inside--; mu.Unlock() }()
+		return compare(password, hash)
+	}
+	defer func() { *models.ComparePassword = compare }()
+	var wg sync.WaitGroup
+	var succeeded int64
+	for range burst {
+		wg.Go(func() {
+			if _, err := models.Authenticate(ctx, db, "burst@bureau.example", right, keys); err == nil {
+				mu.Lock()
+				succeeded++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if succeeded != models.MaxFailedSignIns {
+		t.Errorf("%d of %d attempts at once were let through, want %d", succeeded, burst, models.MaxFailedSignIns)
+	}
+	if most > 4 {
+		t.Errorf("%d password hashes ran at once, want at most 4", most)
+	}
+	// Bytes PostgreSQL cannot take as text are an unknown address, not an error.
+	for _, email := range []string{"a\x00b@bureau.example", "a\xffb@bureau.example"} {
+		if _, err := models.Authenticate(ctx, db, email, right, keysFor(email, "elsewhere")); !errors.Is(err, models.ErrBadCredentials) {
+			t.Errorf("e-mail %q: %v, want ErrBadCredentials", email, err)
+		}
 	}
 }
 

@@ -48,7 +48,7 @@ func TestCreateAdmin(t *testing.T) {
 	db := dbtest.New(t, dbtest.Migrated)
 	for _, p := range []struct{ db, email, password string }{{name, "chief@bureau.example", password}, {name, "deputy@bureau.example", "a long chosen password"}} {
 		d, _ := models.Open(ctx, dbtest.URL(p.db), models.DefaultPool, 5e9, quiet)
-		if u, err := models.Authenticate(ctx, d, p.email, p.password, models.SignInKeys{}); err != nil || u.Role != models.RoleAdmin {
+		if u, err := models.Authenticate(ctx, d, p.email, p.password, models.SignInKeys{Account: []byte("test account"), Client: []byte("test client")}); err != nil || u.Role != models.RoleAdmin {
 			t.Errorf("%s cannot sign in as administrator: %v", p.email, err)
 		}
 		models.Close(d)

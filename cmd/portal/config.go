@@ -219,6 +219,9 @@ func parseNetworks(list string) ([]*net.IPNet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR", item)
 		}
+		if ones, _ := n.Mask.Size(); ones == 0 {
+			return nil, fmt.Errorf("%q would trust every address, and so believe anyone's X-Forwarded-For", item)
+		}
 		networks = append(networks, n)
 	}
 	return networks, nil

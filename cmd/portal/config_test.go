@@ -91,6 +91,11 @@ func TestTrustedProxiesAreAddressesOrNetworks(t *testing.T) {
 	if strings.Join(got, " ") != "127.0.0.1/32 10.0.0.0/24 ::1/128" {
 		t.Errorf("trusted proxies = %v", got)
 	}
+	for _, everyone := range []string{"0.0.0.0/0", "10.0.0.1, ::/0"} {
+		if _, err := loadConfig(env(map[string]string{"PORTAL_TRUSTED_PROXIES": everyone})); err == nil {
+			t.Errorf("PORTAL_TRUSTED_PROXIES=%s accepted", everyone)
+		}
+	}
 	if cfg, _ := loadConfig(env(nil)); len(cfg.TrustedProxies) != 0 {
 		t.Errorf("trusted by default: %v", cfg.TrustedProxies)
 	}

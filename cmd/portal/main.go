@@ -150,16 +150,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		if err != nil {
 			return err
 		}
+		deps := handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
+			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, WakeOutbox: worker.Wake},
+			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout}
+		worker.Prepare = handlers.StatusLinks(deps) // investors' private links are put in as mail goes out, never stored
 		background, stopBackground := context.WithCancel(ctx)
 		var jobs sync.WaitGroup
 		jobs.Go(func() { worker.Run(background) })
 		jobs.Go(func() { housekeeping(background, db, cfg.RetentionDays, log) })
 		defer func() { stopBackground(); jobs.Wait() }() // a message being sent is finished and recorded
 
-		router := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
-			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, WakeOutbox: worker.Wake},
-			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout})
-		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, router), cfg.ShutdownGrace, log)
+		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, handlers.New(deps)), cfg.ShutdownGrace, log)
 	})
 }
 
@@ -177,8 +178,8 @@ func mailWorker(cfg Config, db *gorm.DB, log *slog.Logger) (*outbox.Worker, erro
 }
 
 // housekeeping removes the personal data of inquiries closed longer than
-// the retention period, expired staff sessions and sign-in failures whose
-// window is over, at start and then hourly.
+// the retention period, expired staff sessions, sign-in failures whose
+// window is over and day-old submission keys, at start and then hourly.
 func housekeeping(ctx context.Context, db *gorm.DB, retentionDays int, log *slog.Logger) {
 	for {
 		if err := models.DeleteExpiredSessions(ctx, db); err != nil && ctx.Err() == nil {
@@ -186,6 +187,9 @@ func housekeeping(ctx context.Context, db *gorm.DB, retentionDays int, log *slog
 		}
 		if err := models.DeleteStaleSignInFailures(ctx, db); err != nil && ctx.Err() == nil {
 			log.Warn("removing old sign-in failures failed; will try again", "err", err)
+		}
+		if err := models.ForgetOldSubmissionKeys(ctx, db); err != nil && ctx.Err() == nil {
+			log.Warn("forgetting old submission keys failed; will try again", "err", err)
 		}
 		n, err := models.AnonymiseClosedInquiries(ctx, db, time.Now().AddDate(0, 0, -retentionDays))
 		switch {

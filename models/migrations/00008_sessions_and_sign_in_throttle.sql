@@ -7,15 +7,17 @@
 -- and ends at its next request once they differ.
 ALTER TABLE staff_users ADD COLUMN session_epoch integer NOT NULL DEFAULT 1 CHECK (session_epoch > 0);
 
--- Failed sign-ins (and failed current-password checks) per account and client
+-- Sign-in attempts (and current-password checks) per account and client
 -- address, both as keyed hashes: typed addresses are not stored (people type
 -- passwords into the wrong field), and unknown addresses are counted exactly
--- like known ones. A lock holds one address out of one account, so guesses
--- from elsewhere cannot lock a member of staff out of the office.
+-- like known ones. An attempt is counted before its password is checked and
+-- the row is removed when one succeeds, so what remains are failures. A lock
+-- holds one address out of one account, so guesses from elsewhere cannot
+-- lock a member of staff out of the office.
 CREATE TABLE sign_in_failures (
     account_key   bytea NOT NULL,
     client_key    bytea NOT NULL,
-    failures      integer NOT NULL CHECK (failures > 0),
+    attempts      integer NOT NULL CHECK (attempts > 0),
     window_start  timestamptz NOT NULL,
     locked_until  timestamptz,
     PRIMARY KEY (account_key, client_key)

@@ -5,7 +5,8 @@
 
 -- +goose Up
 -- +goose StatementBegin
-CREATE FUNCTION refuse_parent_cycle() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION refuse_parent_cycle() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     parent_column text := TG_ARGV[0];
     new_parent bigint;
@@ -18,13 +19,15 @@ BEGIN
     -- One change of parents at a time per table: two concurrent changes
     -- could each see no loop and together make one. Each query below takes
     -- a fresh snapshot, so it sees what the previous holder committed.
-    PERFORM pg_advisory_xact_lock(hashtextextended('refuse_parent_cycle:' || TG_TABLE_NAME, 0));
+    PERFORM pg_advisory_xact_lock(hashtextextended('refuse_parent_cycle:' || TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 0));
     -- UNION, not UNION ALL: the walk ends even if a loop were already there.
+    -- The table is named with its schema: no table of another schema on the
+    -- search path can stand in for it.
     EXECUTE format('WITH RECURSIVE up(id) AS (
             SELECT $1
             UNION
-            SELECT t.%1$I FROM %2$I t JOIN up ON t.id = up.id WHERE t.%1$I IS NOT NULL
-        ) SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)', parent_column, TG_TABLE_NAME)
+            SELECT t.%1$I FROM %2$I.%3$I t JOIN up ON t.id = up.id WHERE t.%1$I IS NOT NULL
+        ) SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)', parent_column, TG_TABLE_SCHEMA, TG_TABLE_NAME)
         INTO loops USING new_parent, NEW.id;
     IF loops THEN
         RAISE EXCEPTION '% % cannot be placed under % %, which lies below it', TG_TABLE_NAME, NEW.id, TG_TABLE_NAME, new_parent

@@ -71,6 +71,10 @@ type Worker struct {
 	Poll        time.Duration // how often to look for due messages when not woken
 	// Backoff is the wait before attempt n+1 after attempt n failed.
 	Backoff func(attempt int) time.Duration
+	// Prepare, when set, completes a message just before it is sent with
+	// what must never be stored (an investor's private link); an error
+	// counts as a failed attempt.
+	Prepare func(ctx context.Context, m *Message) error
 
 	wake chan struct{}
 }
@@ -166,7 +170,13 @@ func (w *Worker) claim(ctx context.Context, dueBy time.Time) (Message, bool, err
 // deliver sends a claimed message and records the outcome.
 func (w *Worker) deliver(ctx context.Context, m Message) (bool, error) {
 	sendCtx, cancel := context.WithTimeout(ctx, w.Lease/2)
-	sendErr := w.Sender.Send(sendCtx, m)
+	var sendErr error
+	if w.Prepare != nil {
+		sendErr = w.Prepare(sendCtx, &m)
+	}
+	if sendErr == nil {
+		sendErr = w.Sender.Send(sendCtx, m)
+	}
 	cancel()
 	if sendErr == nil {
 		w.Log.Info("outbox: sent", "message", m.MessageID, "attempt", m.Attempts)

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -200,5 +201,34 @@ func TestOutboxSurvivesAnUnreachableServer(t *testing.T) {
 	db.Take(&m)
 	if m.Attempts != 1 || m.LastError == "" || m.SentAt != nil || m.FailedAt != nil {
 		t.Errorf("%+v", m)
+	}
+}
+
+// Prepare completes a message as it goes out, and never in the stored row;
+// when it fails, the attempt counts as failed and nothing is sent.
+func TestOutboxPreparesMessagesAsTheyGoOut(t *testing.T) {
+	db := dbtest.New(t, dbtest.Migrated)
+	server := startMailServer(t, 0)
+	enqueue(t, db, "subject")
+	w := newWorker(t, db, server.addr)
+	w.Prepare = func(context.Context, *outbox.Message) error { return errors.New("no link to put in") }
+	if sent, err := w.Work(context.Background(), nil); err != nil || sent != 0 {
+		t.Fatalf("with a failing Prepare: sent %d, err %v", sent, err)
+	}
+	var m outbox.Message
+	db.Take(&m)
+	if m.Attempts != 1 || m.SentAt != nil || !strings.Contains(m.LastError, "no link") || len(server.messages()) != 0 {
+		t.Fatalf("after a failed Prepare: %+v, %d sent", m, len(server.messages()))
+	}
+	w.Prepare = func(_ context.Context, m *outbox.Message) error {
+		m.Body = strings.ReplaceAll(m.Body, "body", "body with its secret link")
+		return nil
+	}
+	if sent, err := w.Work(context.Background(), nil); err != nil || sent != 1 {
+		t.Fatalf("sent %d, err %v", sent, err)
+	}
+	db.Take(&m)
+	if got := server.messages(); len(got) != 1 || !strings.Contains(got[0], "secret link") || strings.Contains(m.Body, "secret link") {
+		t.Errorf("sent %q; stored body %q", got, m.Body)
 	}
 }
