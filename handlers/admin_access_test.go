@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/dbtest"
 )
@@ -190,7 +191,7 @@ func TestAdminFormTokenIsTiedToTheSession(t *testing.T) {
 	if cookie == nil || cookie.Name != "__Host-csrf" || !cookie.Secure || cookie.Path != "/" || cookie.Domain != "" {
 		t.Errorf("public form cookie over https = %+v", cookie)
 	}
-	plain := newRouterAt(db, "http://127.0.0.1:8080")
+	plain := routerWith(db, func(d *handlers.Deps) { d.BaseURL, _ = url.Parse("http://127.0.0.1:8080") })
 	for _, c := range get(t, plain, http.MethodGet, "/inquiries/new").Result().Cookies() {
 		if strings.Contains(c.Name, "csrf") && c.Name != "_csrf" {
 			t.Errorf("over plain http the cookie is %s: browsers refuse __Host- cookies that are not Secure", c.Name)

@@ -311,7 +311,7 @@ func TestOtherSessionsEndWhenCredentialsOrRightsChange(t *testing.T) {
 	for _, change := range []url.Values{{"role": {models.RoleViewer}}, {"role": {models.RoleOfficer}, "disabled": {"1"}}} {
 		officer := newVisitor(t, e, "192.0.2.124")
 		dbtest.MustExec(t, db, "UPDATE staff_users SET disabled_at = NULL, role = 'officer' WHERE email = 'officer@bureau.example'")
-		if countWhere(t, db, "staff_users", "email = 'officer@bureau.example'") == 0 {
+		if dbtest.Count(t, db, "staff_users", "email = 'officer@bureau.example'") == 0 {
 			createStaff(t, db, models.RoleOfficer)
 		}
 		officer.signIn(models.RoleOfficer+"@bureau.example", staffPassword)
@@ -332,15 +332,6 @@ func TestOtherSessionsEndWhenCredentialsOrRightsChange(t *testing.T) {
 	if signedOut(officer) {
 		t.Error("a rename ended the session")
 	}
-}
-
-func countWhere(t *testing.T, db *gorm.DB, table, condition string) int64 {
-	t.Helper()
-	var n int64
-	if err := db.Table(table).Where(condition).Count(&n).Error; err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // Throttles count an IPv6 client by its /64, so that one line cannot take a

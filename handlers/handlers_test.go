@@ -43,11 +43,11 @@ func newRouterLogging(db *gorm.DB, logs io.Writer) *echo.Echo {
 		Uploads: storage.Folder{Dir: uploadDir}})
 }
 
-// newRouterAt is a router whose public base URL is baseURL.
-func newRouterAt(db *gorm.DB, baseURL string) *echo.Echo {
-	base, _ := url.Parse(baseURL)
-	return handlers.New(handlers.Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
-		Uploads: storage.Folder{Dir: uploadDir}})
+// routerWith is the inquiry tests' router with some settings changed.
+func routerWith(db *gorm.DB, change func(*handlers.Deps)) *echo.Echo {
+	d := inquiryDeps(db)
+	change(&d)
+	return handlers.New(d)
 }
 
 // get sends a request through the real router and returns the recorder.

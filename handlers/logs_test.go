@@ -13,7 +13,6 @@ import (
 	"investportal/models"
 	"investportal/models/dbtest"
 	"investportal/models/outbox"
-	"investportal/models/storage"
 )
 
 // refusingSender answers like a mail server that rejects the recipient,
@@ -30,10 +29,7 @@ func TestNoPersonalDataOrTokensInTheLogs(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	base, _ := url.Parse("https://invest.example.gov.cn")
-	e := handlers.New(handlers.Deps{DB: db, Log: log, BaseURL: base, Secret: []byte("test-secret-test-secret-test-secret!"),
-		Inquiries: handlers.InquirySettings{TeamEmail: "team@invest.example.gov.cn", RetentionDays: 730},
-		Uploads:   storage.Folder{Dir: uploadDir}})
+	e := routerWith(db, func(d *handlers.Deps) { d.Log = log })
 
 	secrets := []string{"罗探针", "探针科技", "probe.investor@example.com", "13912345678", "probe.staff@bureau.example",
 		"probe-password-123", "admin@bureau.example", "team@invest.example.gov.cn"}

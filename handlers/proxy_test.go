@@ -25,7 +25,6 @@ import (
 	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/dbtest"
-	"investportal/models/storage"
 )
 
 // syncBuffer collects log lines written from several goroutines.
@@ -49,17 +48,16 @@ func (b *syncBuffer) String() string {
 // newProxiedRouter is a router that believes the given proxies, logging
 // into logs.
 func newProxiedRouter(db *gorm.DB, logs io.Writer, proxies ...string) *echo.Echo {
-	var trusted []*net.IPNet
-	for _, p := range proxies {
-		_, n, err := net.ParseCIDR(p)
-		if err != nil {
-			panic(err)
+	return routerWith(db, func(d *handlers.Deps) {
+		d.Log = slog.New(slog.NewTextHandler(logs, nil))
+		for _, p := range proxies {
+			_, n, err := net.ParseCIDR(p)
+			if err != nil {
+				panic(err)
+			}
+			d.TrustedProxies = append(d.TrustedProxies, n)
 		}
-		trusted = append(trusted, n)
-	}
-	base, _ := url.Parse("https://invest.example.gov.cn")
-	return handlers.New(handlers.Deps{DB: db, Log: slog.New(slog.NewTextHandler(logs, nil)), BaseURL: base,
-		Secret: []byte("test-secret-test-secret-test-secret!"), Uploads: storage.Folder{Dir: uploadDir}, TrustedProxies: trusted})
+	})
 }
 
 // loggedClient is the remote_ip the request log gave the request to uri.

@@ -2,10 +2,7 @@ package handlers_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -16,7 +13,6 @@ import (
 	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/dbtest"
-	"investportal/models/storage"
 )
 
 func idOf(t *testing.T, db *gorm.DB, table, slug string) string {
@@ -70,9 +66,7 @@ func TestContentFormRefusesAParentBelowTheRecord(t *testing.T) {
 
 // routerOn is the portal's router on a database pool of its own settings.
 func routerOn(db *gorm.DB, requestTimeout time.Duration) *echo.Echo {
-	base, _ := url.Parse("https://invest.example.gov.cn")
-	return handlers.New(handlers.Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
-		Uploads: storage.Folder{Dir: uploadDir}, RequestTimeout: requestTimeout})
+	return routerWith(db, func(d *handlers.Deps) { d.RequestTimeout = requestTimeout })
 }
 
 // A loop of parents stored behind the trigger's back (or before it

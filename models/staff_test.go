@@ -63,7 +63,7 @@ func TestStaffSignInThrottlesByAccountAndAddress(t *testing.T) {
 	if err := signIn(right, attacker); err != nil {
 		t.Errorf("after the lock: %v", err)
 	}
-	if n := countWhere(t, db, "sign_in_failures", "account_key = convert_to('account:editor@bureau.example', 'UTF8') AND client_key = convert_to('client:attacker', 'UTF8')"); n != 0 {
+	if n := dbtest.Count(t, db, "sign_in_failures", "account_key = convert_to('account:editor@bureau.example', 'UTF8') AND client_key = convert_to('client:attacker', 'UTF8')"); n != 0 {
 		t.Errorf("a successful sign-in left %d failure rows for its address", n)
 	}
 	// Twenty failures from one address, spread over many accounts, lock it
@@ -269,13 +269,4 @@ func TestTheLastAdministratorStaysOne(t *testing.T) {
 	if err := models.UpdateStaffUser(ctx, db, admin.ID, models.StaffChange{Name: "唯一管理员", Role: models.RoleViewer}, models.Actor{StaffID: second.ID}); err != nil {
 		t.Errorf("demotion with another administrator left: %v", err)
 	}
-}
-
-func countWhere(t *testing.T, db *gorm.DB, table, condition string) int64 {
-	t.Helper()
-	var n int64
-	if err := db.Table(table).Where(condition).Count(&n).Error; err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

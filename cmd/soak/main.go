@@ -105,7 +105,7 @@ func newSoak(ctx context.Context, portalBin string, log *slog.Logger) (*soak, er
 	if s.dbPort, err = strconv.Atoi(u.Port()); err != nil {
 		return nil, fmt.Errorf("local cluster URL %s: %w", s.dbURL, err)
 	}
-	port, err := freePort()
+	port, err := localpg.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -685,13 +685,4 @@ func (s *soak) poolExhaustion(ctx context.Context) {
 	if cut != len(slow) {
 		s.fail("slow clients: %d of %d were still connected after 20 s", len(slow)-cut, len(slow))
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -211,6 +211,16 @@ func MustExec(t testing.TB, db *gorm.DB, sql string, args ...any) {
 	}
 }
 
+// Count is how many rows of a table meet a condition (SQL, from the test).
+func Count(t testing.TB, db *gorm.DB, table, condition string) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Table(table).Where(condition).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // SQLRecorder is a GORM logger that keeps the SQL of every statement, so
 // that plans can be explained for the queries the code really sends.
 type SQLRecorder struct {

@@ -130,7 +130,7 @@ func (c *Cluster) Start(ctx context.Context) (url string, started bool, err erro
 		c.log.Info("reusing the running local PostgreSQL", "dir", c.Dir, "port", port)
 		return URL(port), false, c.ensureDatabase(ctx, port)
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return "", false, err
 	}
@@ -318,7 +318,8 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte,
 	return cmd.CombinedOutput()
 }
 
-func freePort() (int, error) {
+// FreePort is a TCP port on 127.0.0.1 that nothing listens on now.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
