@@ -91,9 +91,7 @@ func policyIDBySlug(t *testing.T, db *gorm.DB, slug string) int64 {
 
 func regionID(t *testing.T, db *gorm.DB, slug string) string {
 	t.Helper()
-	var id int64
-	db.Raw("SELECT id FROM regions WHERE slug = ?", slug).Scan(&id)
-	return strconv.FormatInt(id, 10)
+	return idOf(t, db, "regions", slug)
 }
 
 type auditLine struct {
