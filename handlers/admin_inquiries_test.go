@@ -16,6 +16,8 @@ func init() {
 	adminAccess["GET /admin/inquiries/:ref"] = workers
 	adminAccess["POST /admin/inquiries/:ref"] = workers
 	adminAccess["POST /admin/inquiries/:ref/notes"] = workers
+	adminAccess["POST /admin/inquiries/:ref/take"] = workers
+	adminAccess["GET /admin/inquiries.csv"] = workers
 }
 
 func TestOfficerWorksAnInquiry(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
+	"investportal/models"
 	"investportal/models/storage"
 )
 
@@ -55,6 +56,9 @@ type Handler struct {
 func New(d Deps) *echo.Echo {
 	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries, uploads: d.Uploads,
 		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies, timeout: d.RequestTimeout}
+	if h.inquiries.Desk == (models.DeskRules{}) {
+		h.inquiries.Desk = models.DefaultDeskRules
+	}
 	h.sessions = h.newSessions()
 	e := echo.New()
 	// Rate limits and sign-in throttling count by the client address.

@@ -19,9 +19,10 @@ import (
 
 // InquirySettings are the inquiry desk's rules.
 type InquirySettings struct {
-	TeamEmail     string // where new inquiries are announced
-	RetentionDays int    // personal data of closed inquiries is removed after this
-	WakeOutbox    func() // tells the mail worker there is something to send; may be nil
+	TeamEmail     string           // where new inquiries are announced
+	RetentionDays int              // personal data of closed inquiries is removed after this
+	Desk          models.DeskRules // when responses are due and inquiries dormant; zero: the defaults
+	WakeOutbox    func()           // tells the mail worker there is something to send; may be nil
 }
 
 // Rate limits on stored inquiries, counted in the database so that every

@@ -261,11 +261,15 @@ func TestInquirySubmitConfirmAndFollowUp(t *testing.T) {
 	}
 
 	// Staff replies show; internal notes never do.
-	db.Create(&models.InquiryNote{InquiryID: in.ID, AuthorKind: models.AuthorStaff, VisibleToInvestor: true, Body: "您好,我们将安排考察。"})
-	db.Create(&models.InquiryNote{InquiryID: in.ID, AuthorKind: models.AuthorStaff, VisibleToInvestor: false, Body: "内部:企业资信待核实"})
+	dbtest.MustExec(t, db, `INSERT INTO inquiry_notes (inquiry_id, kind, author_kind, visible_to_investor, body)
+		VALUES (?, 'reply', 'staff', true, '您好,我们将安排考察。'), (?, 'internal', 'staff', false, '内部:企业资信待核实'),
+		(?, 'call', 'staff', false, '电话:企业预算两亿')`, in.ID, in.ID, in.ID)
 	page := parse(t, v.get(statusURL)).Find(`[data-testid="messages"]`).Text()
 	if !strings.Contains(page, "我们将安排考察") || strings.Contains(page, "资信待核实") {
 		t.Errorf("messages section: %s", page)
+	}
+	if strings.Contains(page, "预算两亿") {
+		t.Error("a recorded call shows on the investor's page")
 	}
 
 	// The investor adds a message; bad ones are refused with the text kept.
@@ -300,7 +304,7 @@ func TestInquirySubmitConfirmAndFollowUp(t *testing.T) {
 
 	// Closed: no more messages.
 	f = replyForm()
-	db.Model(&models.Inquiry{}).Where("id = ?", in.ID).Update("stage", models.InquiryClosed)
+	dbtest.MustExec(t, db, "UPDATE inquiries SET stage = 'closed', close_reason = 'withdrawn' WHERE id = ?", in.ID)
 	if parse(t, v.get(statusURL)).Find(`[data-testid="reply-form"]`).Length() != 0 {
 		t.Error("a closed inquiry still offers the reply form")
 	}

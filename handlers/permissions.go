@@ -26,10 +26,14 @@ const (
 	// permEditAssignedProjects: change the projects one follows as their
 	// officer, checked per record (mayEdit).
 	permEditAssignedProjects
-	// permWorkInquiries: see and work inquiries, which hold investors'
-	// personal data; their activity in the audit log; the dashboard's
-	// inquiry counts and latest inquiries.
+	// permWorkInquiries: see and work the inquiries assigned to oneself and
+	// the unassigned queue, and take one from the queue. Inquiries hold
+	// investors' personal data: an officer sees no one else's. Also their
+	// activity in the audit log, and the dashboard's inquiry counts.
 	permWorkInquiries
+	// permLeadDesk: the desk lead's reach: every inquiry, assigning them,
+	// the pipeline dashboard, the daily digest and the working calendar.
+	permLeadDesk
 	// permManageAccounts: staff accounts and their e-mail addresses,
 	// account changes in the audit log.
 	permManageAccounts
@@ -37,7 +41,7 @@ const (
 
 // rolePermissions is the permissions table.
 var rolePermissions = map[string][]permission{
-	models.RoleAdmin:   {permUseAdmin, permReadContent, permEditContent, permWorkInquiries, permManageAccounts},
+	models.RoleAdmin:   {permUseAdmin, permReadContent, permEditContent, permWorkInquiries, permLeadDesk, permManageAccounts},
 	models.RoleEditor:  {permUseAdmin, permReadContent, permEditContent},
 	models.RoleOfficer: {permUseAdmin, permReadContent, permEditAssignedProjects, permWorkInquiries},
 	models.RoleViewer:  {permUseAdmin, permReadContent},

@@ -109,6 +109,12 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 
 	// Inquiries hold investors' personal data.
 	staff(get, "/inquiries", h.AdminInquiries, permWorkInquiries)
+	staff(get, "/inquiries.csv", h.AdminInquiriesCSV, permWorkInquiries)
+	staff(post, "/inquiries/:ref/take", h.AdminTakeInquiry, permWorkInquiries)
+	staff(get, "/desk", h.AdminDeskDashboard, permLeadDesk)
+	staff(get, "/calendar", h.AdminCalendar, permLeadDesk)
+	staff(post, "/calendar", h.AdminSaveCalendarDay, permLeadDesk)
+	staff(post, "/calendar/:day/delete", h.AdminDeleteCalendarDay, permLeadDesk)
 	staff(get, "/inquiries/:ref", h.AdminInquiry, permWorkInquiries)
 	staff(post, "/inquiries/:ref", h.AdminUpdateInquiry, permWorkInquiries)
 	staff(post, "/inquiries/:ref/notes", h.AdminAddInquiryNote, permWorkInquiries)

@@ -27,6 +27,12 @@ type Inquiry struct {
 	SubmissionKeyHash []byte  // SHA-256 of the form's submission key: a resent form finds its inquiry
 	ClientKey         []byte  // keyed hash of the sender's address, for rate limits
 	AnonymisedAt      *time.Time
+	ResponseDueAt     *time.Time // close of business on the last working day for a first response
+	FirstResponseAt   *time.Time // the first staff reply or recorded call
+	LastActivityAt    time.Time  `gorm:"default:now()"`
+	CloseReason       *string
+	DuplicateOfID     *int64
+	SignedProjectID   *int64 // the project the inquiry became
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }
@@ -48,16 +54,46 @@ const (
 // InquiryStages lists the stages in pipeline order.
 var InquiryStages = []string{InquiryNew, InquiryAcknowledged, InquiryQualified, InquirySiteVisit, InquiryNegotiating, InquirySigned, InquiryClosed}
 
+// Reasons an inquiry is closed for.
+const (
+	CloseLost        = "lost"
+	CloseWithdrawn   = "withdrawn"
+	CloseNotEligible = "not_eligible"
+	CloseDuplicate   = "duplicate"
+	CloseSpam        = "spam"
+)
+
+// CloseReasons lists the reasons an inquiry can be closed for.
+var CloseReasons = []string{CloseLost, CloseWithdrawn, CloseNotEligible, CloseDuplicate, CloseSpam}
+
 // Note authors.
 const (
 	AuthorStaff    = "staff"
 	AuthorInvestor = "investor"
 )
 
+// What a note is. The investor sees their own messages and staff replies;
+// calls, meetings and internal notes are the desk's own record.
+const (
+	NoteMessage  = "message"
+	NoteReply    = "reply"
+	NoteCall     = "call"
+	NoteMeeting  = "meeting"
+	NoteInternal = "internal"
+)
+
+// StaffNoteKinds lists what staff can record, in the form's order.
+var StaffNoteKinds = []string{NoteReply, NoteCall, NoteMeeting, NoteInternal}
+
+// NoteCountsAsResponse reports whether a staff note of this kind is a
+// response to the investor: a reply, or a call recorded with them.
+func NoteCountsAsResponse(kind string) bool { return kind == NoteReply || kind == NoteCall }
+
 // InquiryNote is a staff note or reply, or an investor's follow-up message.
 type InquiryNote struct {
 	ID                int64
 	InquiryID         int64
+	Kind              string
 	AuthorKind        string
 	AuthorID          *int64
 	VisibleToInvestor bool

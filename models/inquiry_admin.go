@@ -116,25 +116,30 @@ func UpdateInquiryWork(ctx context.Context, db *gorm.DB, id int64, stage string,
 	})
 }
 
-// AddStaffNote stores a staff note: a reply the investor sees on their
-// status page (and is e-mailed about, by mail, in the same transaction), or
-// an internal note they never see. The audit entry records that a note was
-// written, not its text: the text is personal correspondence.
-func AddStaffNote(ctx context.Context, db *gorm.DB, in Inquiry, body string, visible bool, by Actor, mail func(tx *gorm.DB) error) error {
+// AddStaffNote stores what staff record on an inquiry: a reply the
+// investor sees on their status page (and is e-mailed about, by mail, in the
+// same transaction), a call or meeting with the investor, or an internal
+// note. A reply or a call is a response: the first one stops the response
+// clock. The audit entry records that a note was written, not its text:
+// the text is personal correspondence.
+func AddStaffNote(ctx context.Context, db *gorm.DB, in Inquiry, kind, body string, by Actor, mail func(tx *gorm.DB) error) error {
 	if in.AnonymisedAt != nil {
 		return ErrInquiryAnonymised
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		note := InquiryNote{InquiryID: in.ID, AuthorKind: AuthorStaff, AuthorID: &by.StaffID, VisibleToInvestor: visible, Body: body}
+		visible := kind == NoteReply
+		note := InquiryNote{InquiryID: in.ID, Kind: kind, AuthorKind: AuthorStaff, AuthorID: &by.StaffID, VisibleToInvestor: visible, Body: body}
 		if err := tx.Omit("CreatedAt").Create(&note).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&Inquiry{}).Where("id = ?", in.ID).Update("updated_at", gorm.Expr("now()")).Error; err != nil {
+		touch := map[string]any{"updated_at": gorm.Expr("now()"), "last_activity_at": gorm.Expr("now()")}
+		if NoteCountsAsResponse(kind) {
+			touch["first_response_at"] = gorm.Expr("coalesce(first_response_at, now())")
+		}
+		if err := tx.Model(&Inquiry{}).Where("id = ?", in.ID).Updates(touch).Error; err != nil {
 			return err
 		}
-		kind := "note"
 		if visible {
-			kind = "reply"
 			if err := mail(tx); err != nil {
 				return err
 			}

@@ -174,11 +174,12 @@ func loadInquiry(db *gorm.DB, where string, key any, notes string) (InquiryStatu
 // the e-mail that tells staff about it, in one transaction.
 func AddInvestorMessage(ctx context.Context, db *gorm.DB, inquiryID int64, body string, mail func(tx *gorm.DB) error) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		note := InquiryNote{InquiryID: inquiryID, AuthorKind: AuthorInvestor, VisibleToInvestor: true, Body: body}
+		note := InquiryNote{InquiryID: inquiryID, Kind: NoteMessage, AuthorKind: AuthorInvestor, VisibleToInvestor: true, Body: body}
 		if err := tx.Omit("CreatedAt").Create(&note).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&Inquiry{}).Where("id = ?", inquiryID).Update("updated_at", gorm.Expr("now()")).Error; err != nil {
+		if err := tx.Model(&Inquiry{}).Where("id = ?", inquiryID).
+			Updates(map[string]any{"updated_at": gorm.Expr("now()"), "last_activity_at": gorm.Expr("now()")}).Error; err != nil {
 			return err
 		}
 		return mail(tx)

@@ -130,9 +130,9 @@ func TestAnonymiseClosedInquiries(t *testing.T) {
 	old := storeInquiry(t, db, "key-old", "old@example.com")
 	recent := storeInquiry(t, db, "key-recent", "recent@example.com")
 	open := storeInquiry(t, db, "key-open", "open@example.com")
-	db.Create(&models.InquiryNote{InquiryID: old.ID, AuthorKind: models.AuthorInvestor, VisibleToInvestor: true, Body: "我的电话是 138…"})
-	dbtest.MustExec(t, db, "UPDATE inquiries SET stage = 'closed', updated_at = now() - interval '800 days' WHERE id = ?", old.ID)
-	dbtest.MustExec(t, db, "UPDATE inquiries SET stage = 'closed' WHERE id = ?", recent.ID)
+	db.Create(&models.InquiryNote{InquiryID: old.ID, Kind: models.NoteMessage, AuthorKind: models.AuthorInvestor, VisibleToInvestor: true, Body: "我的电话是 138…"})
+	dbtest.MustExec(t, db, "UPDATE inquiries SET stage = 'closed', close_reason = 'lost', updated_at = now() - interval '800 days' WHERE id = ?", old.ID)
+	dbtest.MustExec(t, db, "UPDATE inquiries SET stage = 'closed', close_reason = 'spam' WHERE id = ?", recent.ID)
 	dbtest.MustExec(t, db, "UPDATE inquiries SET updated_at = now() - interval '800 days' WHERE id = ?", open.ID)
 
 	n, err := models.AnonymiseClosedInquiries(ctx, db, time.Now().AddDate(0, 0, -730))

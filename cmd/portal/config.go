@@ -37,6 +37,7 @@ type Config struct {
 	MailFrom       string
 	TeamEmail      string
 	RetentionDays  int
+	Desk           models.DeskRules
 	UploadDir      string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Request-ID headers are believed.
@@ -66,6 +67,8 @@ var configVars = []configVar{
 	{"PORTAL_MAIL_FROM", "noreply@localhost", "sender address of the portal's e-mail"},
 	{"PORTAL_INQUIRY_TEAM_EMAIL", "", "the staff team's address, told of every new inquiry and investor message; when unset, no team e-mail is written"},
 	{"PORTAL_INQUIRY_RETENTION_DAYS", "730", "days after which the personal data of closed inquiries is removed"},
+	{"PORTAL_RESPONSE_DAYS", "2", "working days within which an inquiry's first response is due (China's working calendar: holidays and make-up working days count as the State Council sets them)"},
+	{"PORTAL_DORMANT_DAYS", "14", "days without any activity after which an open inquiry is marked dormant"},
 	{"PORTAL_UPLOAD_DIR", "uploads", "folder for images staff upload (git-ignored); every instance must share it"},
 	{"PORTAL_TRUSTED_PROXIES", "", "addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1 or 10.0.0.0/24); only from them are X-Forwarded-For and X-Request-ID believed; unset: the connection's address is the client's"},
 }
@@ -174,6 +177,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		bad("PORTAL_INQUIRY_RETENTION_DAYS", "must be a whole number of days from 1 to 3650")
 	} else {
 		cfg.RetentionDays = n
+	}
+	if n, err := strconv.Atoi(get("PORTAL_RESPONSE_DAYS")); err != nil || n < 1 || n > 30 {
+		bad("PORTAL_RESPONSE_DAYS", "must be a whole number of working days from 1 to 30")
+	} else {
+		cfg.Desk.ResponseDays = n
+	}
+	if n, err := strconv.Atoi(get("PORTAL_DORMANT_DAYS")); err != nil || n < 1 || n > 365 {
+		bad("PORTAL_DORMANT_DAYS", "must be a whole number of days from 1 to 365")
+	} else {
+		cfg.Desk.DormantAfter = time.Duration(n) * 24 * time.Hour
 	}
 	cfg.UploadDir = get("PORTAL_UPLOAD_DIR")
 	if list := get("PORTAL_TRUSTED_PROXIES"); list != "" {

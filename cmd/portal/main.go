@@ -151,7 +151,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 			return err
 		}
 		deps := handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
-			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, WakeOutbox: worker.Wake},
+			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, Desk: cfg.Desk, WakeOutbox: worker.Wake},
 			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout}
 		worker.Prepare = handlers.StatusLinks(deps) // investors' private links are put in as mail goes out, never stored
 		background, stopBackground := context.WithCancel(ctx)

@@ -3,7 +3,8 @@
 // holds the message catalog of every piece of interface text and converts
 // Chinese content to the script of the page.
 //
-// Interface text lives in locales/zh-Hans.json and locales/en.json; the
+// Interface text lives in locales/zh-Hans.json and locales/en.json, and
+// in one <area>.zh-Hans.json and <area>.en.json pair per larger part; the
 // Traditional catalog is made from the Simplified one with OpenCC (s2tw:
 // the Taiwan standard forms, 峰 rather than 峯) when the
 // program starts, so it can never lag behind.
@@ -144,20 +145,9 @@ func build(files fs.FS) (*catalog, error) {
 	bundle := goi18n.NewBundle(language.MustParse(string(Hans)))
 	messages := map[Lang]map[string]string{}
 	for _, l := range []Lang{Hans, En} {
-		name := "locales/" + string(l) + ".json"
-		raw, err := fs.ReadFile(files, name)
+		m, err := readCatalog(files, l)
 		if err != nil {
 			return nil, err
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		for id, text := range m {
-			// go-i18n parses placeholders only when a message is shown.
-			if _, err := template.New(id).Parse(text); err != nil {
-				return nil, fmt.Errorf("%s: message %q: %w", name, id, err)
-			}
 		}
 		messages[l] = m
 	}
@@ -179,6 +169,39 @@ func build(files fs.FS) (*catalog, error) {
 		c.localizers[l] = goi18n.NewLocalizer(bundle, string(l))
 	}
 	return c, nil
+}
+
+// readCatalog reads a language's messages: locales/<lang>.json and every
+// locales/<area>.<lang>.json beside it, one file per part of the portal.
+// An id defined in two files is an error, not a silent override.
+func readCatalog(files fs.FS, l Lang) (map[string]string, error) {
+	names, err := fs.Glob(files, "locales/*."+string(l)+".json")
+	if err != nil {
+		return nil, err
+	}
+	names = append([]string{"locales/" + string(l) + ".json"}, names...)
+	m := map[string]string{}
+	for _, name := range names {
+		raw, err := fs.ReadFile(files, name)
+		if err != nil {
+			return nil, err
+		}
+		part := map[string]string{}
+		if err := json.Unmarshal(raw, &part); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for id, text := range part {
+			if _, dup := m[id]; dup {
+				return nil, fmt.Errorf("%s: message %q is defined in another file too", name, id)
+			}
+			// go-i18n parses placeholders only when a message is shown.
+			if _, err := template.New(id).Parse(text); err != nil {
+				return nil, fmt.Errorf("%s: message %q: %w", name, id, err)
+			}
+			m[id] = text
+		}
+	}
+	return m, nil
 }
 
 // T translates a message id into the page's language; data fills

@@ -44,6 +44,23 @@ func TestBrokenCatalogIsAnErrorNamingTheFile(t *testing.T) {
 	}
 }
 
+func TestCatalogPartsMergeAndRefuseDuplicates(t *testing.T) {
+	files := fstest.MapFS{
+		"locales/zh-Hans.json":      {Data: []byte(`{"nav.regions": "地区"}`)},
+		"locales/desk.zh-Hans.json": {Data: []byte(`{"desk.title": "咨询台"}`)},
+		"locales/en.json":           {Data: []byte(`{"nav.regions": "Regions"}`)},
+		"locales/desk.en.json":      {Data: []byte(`{"desk.title": "Desk"}`)},
+	}
+	c, err := build(files)
+	if err != nil || !c.ids[Hant]["desk.title"] || !c.ids[En]["nav.regions"] {
+		t.Fatalf("parts not merged: %v", err)
+	}
+	files["locales/desk.en.json"] = &fstest.MapFile{Data: []byte(`{"nav.regions": "Areas"}`)}
+	if _, err := build(files); err == nil || !strings.Contains(err.Error(), "desk.en.json") {
+		t.Errorf("an id in two files: build = %v, want an error naming the file", err)
+	}
+}
+
 func TestTranslateAndConvert(t *testing.T) {
 	hans := WithLang(context.Background(), Hans)
 	hant := WithLang(context.Background(), Hant)

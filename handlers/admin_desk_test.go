@@ -1,0 +1,7 @@
+package handlers_test
+
+import "investportal/models"
+
+func init() {
+	adminAccess["GET /admin/desk"] = []string{models.RoleAdmin}
+}
