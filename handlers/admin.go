@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,6 +133,9 @@ func (h *Handler) adminPage(c echo.Context, title string) views.Page {
 	return views.Page{Title: title + " | " + i18n.T(ctx(c), "admin.title"), NoIndex: true}
 }
 
+// adminNav is the staff header for the request: the entries of the staff
+// navigation the role may open (the same permissions as their routes in
+// routes.go), the account's own pages, and the entry the page belongs to.
 func (h *Handler) adminNav(c echo.Context) views.AdminNav {
 	cx := ctx(c)
 	u := currentStaff(c)
@@ -149,11 +153,29 @@ func (h *Handler) adminNav(c echo.Context) views.AdminNav {
 		link(permReadContent, t.adminPath(), i18n.T(cx, "kind."+t.Kind))
 	}
 	link(permWorkInquiries, adminPrefix+"/inquiries", i18n.T(cx, "admin.nav.inquiries"))
+	link(permLeadDesk, adminPrefix+"/desk", i18n.T(cx, "staff.nav.desk"))
+	link(permLeadDesk, adminPrefix+"/calendar", i18n.T(cx, "staff.nav.calendar"))
 	link(permEditContent, adminPrefix+"/uploads", i18n.T(cx, "admin.nav.uploads"))
 	link(permReadContent, adminPrefix+"/audit", i18n.T(cx, "admin.nav.audit"))
 	link(permManageAccounts, adminPrefix+"/users", i18n.T(cx, "admin.nav.users"))
-	link(permUseAdmin, adminPrefix+"/password", i18n.T(cx, "admin.nav.password"))
+	nav.Account = []views.LinkItem{{Path: adminPrefix + "/password", Name: i18n.T(cx, "admin.nav.password")}}
+	nav.Current = currentEntry(c.Request().URL.Path, slices.Concat(nav.Links, nav.Account))
 	return nav
+}
+
+// currentEntry is the path of the entry a page belongs to: the entry's own
+// page or one below it (/admin/policies/7/history is under the policies),
+// the longest if several fit. The dashboard, /admin, is only itself, not
+// the parent of every page.
+func currentEntry(path string, links []views.LinkItem) string {
+	current := ""
+	for _, l := range links {
+		fits := path == l.Path || l.Path != adminPrefix && strings.HasPrefix(path, l.Path+"/")
+		if fits && len(l.Path) > len(current) {
+			current = l.Path
+		}
+	}
+	return current
 }
 
 // AdminLoginForm shows the sign-in form.
@@ -236,7 +258,7 @@ func (h *Handler) AdminDashboard(c echo.Context) error {
 		v.Counts = append(v.Counts, views.AdminCount{Label: i18n.T(cx, "kind."+t.Kind), Path: t.adminPath(),
 			Published: ct.Published, Scheduled: ct.Scheduled, Drafts: ct.Drafts})
 	}
-	recent, _, err := models.AuditEntries(cx, h.db, models.AuditQuery{EntityTypes: visibleAuditTypes(c), Limit: 10})
+	recent, _, err := models.AuditEntries(cx, h.db, models.AuditQuery{EntityTypes: visibleAuditTypes(c), Inquiries: inquiryScope(c), Limit: 10})
 	if err != nil {
 		return err
 	}
@@ -244,7 +266,7 @@ func (h *Handler) AdminDashboard(c echo.Context) error {
 		return err
 	}
 	if may(c, permWorkInquiries) {
-		list, fresh, err := models.RecentInquiryList(cx, h.db, 10)
+		list, fresh, err := models.RecentInquiryList(cx, h.db, inquiryScope(c), 10)
 		if err != nil {
 			return err
 		}

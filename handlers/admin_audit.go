@@ -40,7 +40,7 @@ func (h *Handler) AdminAuditLog(c echo.Context) error {
 // visibleAuditTypes are the entity types whose audit entries the signed-in
 // member of staff may read: content for everyone, account changes (which
 // hold staff e-mail addresses) and inquiry activity only for those who
-// handle them.
+// handle them, and the working calendar for the desk lead who edits it.
 func visibleAuditTypes(c echo.Context) []string {
 	var types []string
 	if may(c, permReadContent) {
@@ -54,6 +54,9 @@ func visibleAuditTypes(c echo.Context) []string {
 	if may(c, permWorkInquiries) {
 		types = append(types, auditInquiries)
 	}
+	if may(c, permLeadDesk) {
+		types = append(types, models.AuditCalendarOverrides)
+	}
 	return types
 }
 
@@ -64,7 +67,8 @@ func (h *Handler) renderAudit(c echo.Context, query models.AuditQuery, heading, 
 	if err := q.err(); err != nil {
 		return err
 	}
-	query.EntityTypes, query.Limit, query.Offset = visibleAuditTypes(c), adminListSize, int(page-1)*adminListSize
+	query.EntityTypes, query.Inquiries = visibleAuditTypes(c), inquiryScope(c)
+	query.Limit, query.Offset = adminListSize, int(page-1)*adminListSize
 	entries, total, err := models.AuditEntries(cx, h.db, query)
 	if err != nil {
 		return err

@@ -352,6 +352,17 @@ func (h *Handler) renderContentFormWith(c echo.Context, t contentType, status in
 		}
 		state := stored.State(time.Now())
 		v.State = i18n.T(cx, "admin.state."+state)
+		// The funnel from inquiry to project: the inquiries this project
+		// was signed from, for those who may open them.
+		if t.Table == "projects" && may(c, permWorkInquiries) {
+			refs, err := models.InquiriesSignedAs(cx, h.db, inquiryScope(c), stored.ID)
+			if err != nil {
+				return err
+			}
+			for _, ref := range refs {
+				v.Related = append(v.Related, views.AdminFact{Label: i18n.T(cx, "inbox.signed_from"), Value: ref, Path: adminPrefix + "/inquiries/" + ref})
+			}
+		}
 		if state == models.StatePublished {
 			v.PublicPath = t.PublicPath + stored.Values["slug"]
 		}

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"investportal/models"
+	"investportal/models/calendar"
 	"investportal/models/outbox"
 	"investportal/views"
 	"investportal/views/i18n"
@@ -166,6 +167,12 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 		id := s.ID
 		*subjectID(&record, kind) = &id
 	}
+	cal, err := models.LoadWorkCalendar(cx, h.db)
+	if err != nil {
+		return h.inquiryNotReceived(c, form, err)
+	}
+	due := cal.ResponseDue(time.Now(), h.inquiries.Desk.ResponseDays)
+	record.ResponseDueAt = &due
 	stored, created, err := models.CreateInquiry(cx, h.db, record, func(tx *gorm.DB, in models.Inquiry) error {
 		return outbox.Enqueue(tx, h.mailDomain(), h.newInquiryMail(in, subjects)...)
 	})
@@ -219,7 +226,7 @@ func (h *Handler) inquiryNotReceived(c echo.Context, form inquiryForm, err error
 // renderInquiryForm shows the form with the values as typed.
 func (h *Handler) renderInquiryForm(c echo.Context, status int, f inquiryForm, errs fieldErrors, banner string) error {
 	cx := ctx(c)
-	page := h.page(c, "inquiry", i18n.T(cx, "inquiry.title"), i18n.T(cx, "inquiry.lead"))
+	page := h.page(c, "inquiry", i18n.T(cx, "inquiry.title"), i18n.T(cx, "inquiry.lead", map[string]any{"Days": h.inquiries.Desk.ResponseDays}))
 	page.NoIndex = status != http.StatusOK
 	v := views.InquiryFormView{
 		Page: page, Banner: banner, CSRFToken: csrfToken(c), Errors: map[string]string{},
@@ -360,7 +367,12 @@ func (h *Handler) renderInquiryStatus(c echo.Context, code int, token string, s 
 		Stage: i18n.T(cx, "inquiry.stage."+in.Stage), JustSent: c.QueryParam("received") == "1",
 		Anonymised: in.AnonymisedAt != nil, Closed: in.Stage == models.InquiryClosed,
 		Message: in.Message, Reply: reply, ReplyError: replyError, Notice: notice,
-		CSRFToken: csrfToken(c), Action: "/inquiries/status/" + token,
+		CSRFToken: csrfToken(c), Action: "/inquiries/status/" + token, ResponseDays: h.inquiries.Desk.ResponseDays,
+	}
+	// By when the investor will hear from us: the due date, in their
+	// language, until the first response has come.
+	if in.FirstResponseAt == nil && in.ResponseDueAt != nil && models.IsOpenStage(in.Stage) {
+		v.RespondBy = views.Date(cx, in.ResponseDueAt.In(calendar.Beijing))
 	}
 	reached := false
 	for _, st := range models.InquiryStages {

@@ -253,7 +253,7 @@ func TestInquirySubmitConfirmAndFollowUp(t *testing.T) {
 	if got := doc.Find(`[data-testid="reference"]`).Text(); got != in.Reference {
 		t.Errorf("reference shown %q, want %q", got, in.Reference)
 	}
-	if !strings.Contains(doc.Find(`[data-testid="received"]`).Text(), "两个工作日") {
+	if !strings.Contains(doc.Find(`[data-testid="received"]`).Text(), "2 个工作日") {
 		t.Error("the confirmation does not say what happens next")
 	}
 	if _, ok := doc.Find(`link[rel="canonical"]`).Attr("href"); ok {
@@ -381,7 +381,7 @@ func TestStoredValuesDoNotOpenTheStatusPage(t *testing.T) {
 	var in models.Inquiry
 	db.Take(&in)
 	admin := signedIn(t, db, e, models.RoleAdmin, "192.0.2.34")
-	admin.post("/admin/inquiries/"+in.Reference+"/notes", url.Values{"_csrf": {admin.csrf()}, "body": {"您好"}, "reply": {"1"}})
+	admin.post("/admin/inquiries/"+in.Reference+"/notes", url.Values{"_csrf": {admin.csrf()}, "body": {"您好"}, "kind": {"reply"}})
 	token := strings.TrimPrefix(strings.SplitN(victim, "?", 2)[0], "/inquiries/status/")
 	var bodies []string
 	db.Raw("SELECT body FROM outbox_messages").Scan(&bodies)

@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"investportal/models"
+	"investportal/models/calendar"
 	"investportal/models/outbox"
 	"investportal/views"
 	"investportal/views/i18n"
@@ -36,20 +36,24 @@ const statusLinkPlaceholder = "[[status-link]]"
 
 // StatusLinks is the outbox worker's last step before sending: it puts the
 // private link of the inquiry a message is about where its body holds the
-// placeholder. A message about an inquiry that has no link any more (its
-// personal data was removed) is not sent.
+// placeholder, in messages to the investor only. Staff e-mails quote what
+// investors typed, and a company named "[[status-link]]" must not put the
+// investor's link into a colleague's mailbox (nor stop a digest): there
+// the placeholder stays plain text. A message to the investor about an
+// inquiry that has no link any more (its personal data was removed) is not
+// sent.
 func StatusLinks(d Deps) func(ctx context.Context, m *outbox.Message) error {
 	h := &Handler{db: d.DB, baseURL: d.BaseURL, secret: d.Secret}
 	return func(ctx context.Context, m *outbox.Message) error {
-		if !strings.Contains(m.Body, statusLinkPlaceholder) {
+		if !strings.Contains(m.Body, statusLinkPlaceholder) || m.InquiryID == nil {
 			return nil
 		}
-		if m.InquiryID == nil {
-			return errors.New("a status link in a message about no inquiry")
-		}
-		statusKey, language, err := models.InquiryStatusKey(ctx, h.db, *m.InquiryID)
+		statusKey, language, email, err := models.InquiryStatusKey(ctx, h.db, *m.InquiryID)
 		if err != nil {
 			return fmt.Errorf("status link: %w", err)
+		}
+		if !strings.EqualFold(m.ToAddress, email) {
+			return nil
 		}
 		lang, _ := i18n.Parse(language)
 		m.Body = strings.ReplaceAll(m.Body, statusLinkPlaceholder, h.absoluteURL(lang, "/inquiries/status/"+h.statusToken(statusKey)))
@@ -64,7 +68,10 @@ func (h *Handler) newInquiryMail(in models.Inquiry, subjects map[string]models.I
 	lang, _ := i18n.Parse(in.Language)
 	investorCtx := i18n.WithLang(context.Background(), lang)
 	id := in.ID
-	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Link": statusLinkPlaceholder}
+	data := map[string]any{"Reference": in.Reference, "Name": in.Name, "Link": statusLinkPlaceholder, "Due": ""}
+	if in.ResponseDueAt != nil {
+		data["Due"] = views.Date(investorCtx, in.ResponseDueAt.In(calendar.Beijing))
+	}
 	var msgs []outbox.Message
 	if in.Email != "" {
 		msgs = append(msgs, outbox.Message{
@@ -76,7 +83,11 @@ func (h *Handler) newInquiryMail(in models.Inquiry, subjects map[string]models.I
 	if h.inquiries.TeamEmail != "" {
 		staffCtx := i18n.WithLang(context.Background(), i18n.Hans)
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s\n\n%s: %s\n", i18n.T(staffCtx, "mail.team.intro"), i18n.T(staffCtx, "inquiry.status.reference"), in.Reference)
+		due := ""
+		if in.ResponseDueAt != nil {
+			due = views.DateTime(staffCtx, *in.ResponseDueAt)
+		}
+		fmt.Fprintf(&b, "%s\n\n%s: %s\n", i18n.T(staffCtx, "mail.team.intro", map[string]any{"Due": due}), i18n.T(staffCtx, "inquiry.status.reference"), in.Reference)
 		line := func(labelID, value string) {
 			if value != "" {
 				fmt.Fprintf(&b, "%s: %s\n", i18n.T(staffCtx, labelID), value)

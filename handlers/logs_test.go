@@ -61,7 +61,7 @@ func TestNoPersonalDataOrTokensInTheLogs(t *testing.T) {
 	admin.get("/admin/inquiries?q=13912345678")
 	var in models.Inquiry
 	db.Take(&in)
-	admin.post("/admin/inquiries/"+in.Reference+"/notes", url.Values{"_csrf": {admin.csrf()}, "body": {"您好,罗探针"}, "reply": {"1"}})
+	admin.post("/admin/inquiries/"+in.Reference+"/notes", url.Values{"_csrf": {admin.csrf()}, "body": {"您好,罗探针"}, "kind": {"reply"}})
 
 	// The outbox, logged instead of sent, and refused by a mail server.
 	if _, err := outbox.NewWorker(db, outbox.LogSender{Log: log}, log).Work(context.Background(), nil); err != nil {

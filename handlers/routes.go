@@ -116,7 +116,8 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	staff(post, "/calendar", h.AdminSaveCalendarDay, permLeadDesk)
 	staff(post, "/calendar/:day/delete", h.AdminDeleteCalendarDay, permLeadDesk)
 	staff(get, "/inquiries/:ref", h.AdminInquiry, permWorkInquiries)
-	staff(post, "/inquiries/:ref", h.AdminUpdateInquiry, permWorkInquiries)
+	staff(post, "/inquiries/:ref/stage", h.AdminChangeInquiryStage, permWorkInquiries)
+	staff(post, "/inquiries/:ref/assign", h.AdminAssignInquiry, permLeadDesk)
 	staff(post, "/inquiries/:ref/notes", h.AdminAddInquiryNote, permWorkInquiries)
 
 	// Accounts.

@@ -36,8 +36,11 @@ type AuditQuery struct {
 	EntityTypes []string // the types the reader may see; none: nothing
 	EntityType  string
 	EntityID    int64
-	Limit       int
-	Offset      int
+	// Inquiries limits inquiry entries to the reader's scope: an officer
+	// reads the history of the inquiries they may open, no others.
+	Inquiries InquiryScope
+	Limit     int
+	Offset    int
 }
 
 // AuditEntries reads audit entries, newest first, with how many there are.
@@ -49,6 +52,10 @@ func AuditEntries(ctx context.Context, db *gorm.DB, q AuditQuery) ([]AuditRow, i
 		}
 		if q.EntityID != 0 {
 			d = d.Where("audit_log.entity_id = ?", q.EntityID)
+		}
+		if !q.Inquiries.All {
+			d = d.Where("(audit_log.entity_type <> 'inquiries' OR audit_log.entity_id IN (?))",
+				q.Inquiries.where(db.Table("inquiries")).Select("inquiries.id"))
 		}
 		return d
 	}

@@ -63,11 +63,17 @@ func IsOpenStage(stage string) bool { return stage != InquirySigned && stage != 
 // its first response from the calendar as it is now: after the bureau
 // changes the calendar, and at start for inquiries that have none.
 func RefreshResponseDue(ctx context.Context, db *gorm.DB, rules DeskRules) error {
-	cal, err := LoadWorkCalendar(ctx, db)
-	if err != nil {
-		return err
-	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The calendar as of this transaction, with no change to it in
+		// between: a start-up refresh must not write back due times from a
+		// calendar an administrator has just changed.
+		if err := lockCalendar(tx); err != nil {
+			return err
+		}
+		cal, err := LoadWorkCalendar(ctx, tx)
+		if err != nil {
+			return err
+		}
 		var waiting []Inquiry
 		if err := tx.Select("id", "created_at", "response_due_at").
 			Where("first_response_at IS NULL AND stage IN ?", openStages).Find(&waiting).Error; err != nil {

@@ -61,15 +61,16 @@ func CreateInquiry(ctx context.Context, db *gorm.DB, in Inquiry, mail NewInquiry
 }
 
 // InquiryStatusKey reads what an e-mail's status link is made of: the
-// inquiry's status key and language. An inquiry whose personal data was
+// inquiry's status key and language, and the investor's address (only a
+// message to it may carry the link). An inquiry whose personal data was
 // removed has no key: ErrNotFound.
-func InquiryStatusKey(ctx context.Context, db *gorm.DB, id int64) (statusKey, language string, err error) {
+func InquiryStatusKey(ctx context.Context, db *gorm.DB, id int64) (statusKey, language, email string, err error) {
 	var in Inquiry
-	err = notFound(db.WithContext(ctx).Select("status_key", "language").Where("status_key IS NOT NULL").Take(&in, id).Error)
+	err = notFound(db.WithContext(ctx).Select("status_key", "language", "email").Where("status_key IS NOT NULL").Take(&in, id).Error)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return *in.StatusKey, in.Language, nil
+	return *in.StatusKey, in.Language, in.Email, nil
 }
 
 // InquiryBySubmission finds the inquiry a form with this submission key
@@ -199,8 +200,8 @@ func ForgetOldSubmissionKeys(ctx context.Context, db *gorm.DB) error {
 }
 
 // AnonymiseClosedInquiries removes the personal data of inquiries closed
-// and untouched since before a time: contact details, message, the
-// investor's own messages, the rate-limit key and the e-mails about them.
+// and untouched since before a time: contact details, message, every
+// note's text, the rate-limit key and the e-mails about them.
 // What remains (stage, sector, region, amount, dates) still counts in
 // statistics. It returns how many inquiries it anonymised.
 func AnonymiseClosedInquiries(ctx context.Context, db *gorm.DB, closedBefore time.Time) (int64, error) {
@@ -221,8 +222,8 @@ func AnonymiseClosedInquiries(ctx context.Context, db *gorm.DB, closedBefore tim
 		}).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&InquiryNote{}).Where("inquiry_id IN ? AND author_kind = ?", ids, AuthorInvestor).
-			Update("body", "—").Error; err != nil {
+		// Every note: replies, calls and internal notes quote the investor too.
+		if err := tx.Model(&InquiryNote{}).Where("inquiry_id IN ?", ids).Update("body", "—").Error; err != nil {
 			return err
 		}
 		return tx.Exec("DELETE FROM outbox_messages WHERE inquiry_id IN ?", ids).Error

@@ -141,3 +141,19 @@ func LoadProject(ctx context.Context, db *gorm.DB, slug string) (ProjectDetail, 
 	d.SourceArticle, err = sourceArticle(ctx, db, p.SourceArticleID)
 	return d, err
 }
+
+// ProjectChoice is a project offered in a form's list.
+type ProjectChoice struct {
+	ID   int64
+	Name string
+}
+
+// RecentProjectChoices lists the projects most recently created or
+// changed, drafts included (a project is often entered just before the
+// inquiry that led to it is marked signed).
+func RecentProjectChoices(ctx context.Context, db *gorm.DB, limit int) ([]ProjectChoice, error) {
+	var list []ProjectChoice
+	err := db.WithContext(ctx).Model(&Project{}).Select("id, name").Where("deleted_at IS NULL").
+		Order("updated_at DESC, id DESC").Limit(limit).Scan(&list).Error
+	return list, err
+}

@@ -88,16 +88,16 @@ func CountContent(ctx context.Context, db *gorm.DB) ([]ContentCount, error) {
 	return counts, nil
 }
 
-// RecentInquiryList reads the newest inquiries for staff, with how many
+// RecentInquiryList reads the newest inquiries in the scope, with how many
 // are still new.
-func RecentInquiryList(ctx context.Context, db *gorm.DB, limit int) ([]Inquiry, int64, error) {
+func RecentInquiryList(ctx context.Context, db *gorm.DB, scope InquiryScope, limit int) ([]Inquiry, int64, error) {
 	var list []Inquiry
 	var fresh int64
 	db = db.WithContext(ctx)
-	if err := db.Model(&Inquiry{}).Where("stage = ?", InquiryNew).Count(&fresh).Error; err != nil {
+	if err := scope.where(db.Model(&Inquiry{})).Where("inquiries.stage = ?", InquiryNew).Count(&fresh).Error; err != nil {
 		return nil, 0, err
 	}
-	err := db.Order("created_at DESC, id DESC").Limit(limit).Find(&list).Error
+	err := scope.where(db.Model(&Inquiry{})).Order("created_at DESC, id DESC").Limit(limit).Find(&list).Error
 	return list, fresh, err
 }
 

@@ -142,3 +142,12 @@ func ISODate(t time.Time) string { return t.Format("2006-01-02") }
 
 // Count formats a whole number.
 func Count(n int64) string { return strconv.FormatInt(n, 10) }
+
+// ariaBool is a boolean ARIA state's value: "true" or "false" (a bare
+// attribute reads as "" and means false to assistive technology).
+func ariaBool(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

@@ -27,6 +27,7 @@ import (
 	"investportal/cmd/portal/localpg"
 	"investportal/handlers"
 	"investportal/models"
+	"investportal/models/jobs"
 	"investportal/models/outbox"
 	"investportal/models/seed"
 	"investportal/models/storage"
@@ -154,11 +155,19 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, Desk: cfg.Desk, WakeOutbox: worker.Wake},
 			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout}
 		worker.Prepare = handlers.StatusLinks(deps) // investors' private links are put in as mail goes out, never stored
+		// Inquiries stored before the desk had due times get theirs.
+		if err := models.RefreshResponseDue(ctx, db, cfg.Desk); err != nil {
+			log.Warn("setting response due times failed; the next start tries again", "err", err)
+		}
+		// Scheduled jobs run on whichever instance holds their lease, so
+		// several instances can share one database (see models/jobs).
+		scheduled := jobs.New(db, log, jobs.Job{Name: "desk-reminders", Run: handlers.DeskReminders(deps)})
 		background, stopBackground := context.WithCancel(ctx)
-		var jobs sync.WaitGroup
-		jobs.Go(func() { worker.Run(background) })
-		jobs.Go(func() { housekeeping(background, db, cfg.RetentionDays, log) })
-		defer func() { stopBackground(); jobs.Wait() }() // a message being sent is finished and recorded
+		var running sync.WaitGroup
+		running.Go(func() { worker.Run(background) })
+		running.Go(func() { housekeeping(background, db, cfg.RetentionDays, log) })
+		running.Go(func() { scheduled.Run(background) })
+		defer func() { stopBackground(); running.Wait() }() // a message being sent is finished and recorded
 
 		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, handlers.New(deps)), cfg.ShutdownGrace, log)
 	})

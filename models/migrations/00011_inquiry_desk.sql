@@ -29,9 +29,13 @@ ALTER TABLE inquiries
 UPDATE inquiries SET last_activity_at = updated_at,
     first_response_at = (SELECT min(created_at) FROM inquiry_notes n
         WHERE n.inquiry_id = inquiries.id AND n.author_kind = 'staff' AND n.visible_to_investor);
--- Inquiries closed or signed before either end had to say why go back to
--- the last open stage, where the desk sees them again.
-UPDATE inquiries SET stage = 'negotiating' WHERE stage IN ('closed', 'signed');
+-- Inquiries closed before a reason was asked for did not become projects:
+-- "lost" is true of each (the audit log holds how they ended), and they stay
+-- closed, so their personal data is still removed on time. Those marked
+-- signed without the project go back to negotiating, where the desk sees
+-- them and links the project.
+UPDATE inquiries SET close_reason = 'lost' WHERE stage = 'closed';
+UPDATE inquiries SET stage = 'negotiating' WHERE stage = 'signed';
 
 ALTER TABLE inquiries
     ADD CONSTRAINT inquiries_closed_has_reason CHECK ((stage = 'closed') = (close_reason IS NOT NULL)),
@@ -43,6 +47,8 @@ CREATE INDEX inquiries_response_due_idx ON inquiries (response_due_at)
     WHERE first_response_at IS NULL AND stage NOT IN ('signed', 'closed');
 CREATE INDEX inquiries_signed_project_idx ON inquiries (signed_project_id) WHERE signed_project_id IS NOT NULL;
 CREATE INDEX inquiries_created_at_idx ON inquiries (created_at);
+-- The projects an inquiry can be marked signed as: the latest first.
+CREATE INDEX projects_updated_at_idx ON projects (updated_at DESC, id DESC) WHERE deleted_at IS NULL;
 
 -- What a note is. Only the investor's messages and staff replies are shown
 -- to the investor; calls, meetings and internal notes never are.
@@ -92,7 +98,7 @@ CREATE TABLE job_leases (
 DROP TABLE job_leases, desk_digests, inquiry_reminders, inquiry_events;
 ALTER TABLE inquiry_notes DROP CONSTRAINT inquiry_notes_investor_sees_kind,
     DROP CONSTRAINT inquiry_notes_message_is_investors, DROP COLUMN kind;
-DROP INDEX inquiries_created_at_idx, inquiries_signed_project_idx, inquiries_response_due_idx;
+DROP INDEX projects_updated_at_idx, inquiries_created_at_idx, inquiries_signed_project_idx, inquiries_response_due_idx;
 ALTER TABLE inquiries DROP CONSTRAINT inquiries_signed_has_project, DROP CONSTRAINT inquiries_duplicate_names_other,
     DROP CONSTRAINT inquiries_closed_has_reason, DROP COLUMN signed_project_id, DROP COLUMN duplicate_of_id,
     DROP COLUMN close_reason, DROP COLUMN last_activity_at, DROP COLUMN first_response_at,
