@@ -29,8 +29,13 @@ func inquiryScope(c echo.Context) models.InquiryScope {
 }
 
 // inboxQuery reads the inbox's filters from the URL, shared by the inbox
-// and its export; a bad value is a 400 that names it.
-func (h *Handler) inboxQuery(c echo.Context, officers []models.StaffUser) (models.InquiryListQuery, *queryReader, error) {
+// and its export, with the accounts inquiries can be assigned to; a bad
+// value is a 400 that names it.
+func (h *Handler) inboxQuery(c echo.Context) (models.InquiryListQuery, *queryReader, []models.StaffUser, error) {
+	officers, err := models.Officers(ctx(c), h.db)
+	if err != nil {
+		return models.InquiryListQuery{}, nil, nil, err
+	}
 	q := newQueryReader(c)
 	query := models.InquiryListQuery{Scope: inquiryScope(c), Rules: h.inquiries.Desk,
 		Text: q.text("q", 100), Stage: q.oneOf("stage", append([]string{"open"}, models.InquiryStages...)),
@@ -50,7 +55,7 @@ func (h *Handler) inboxQuery(c echo.Context, officers []models.StaffUser) (model
 		}
 		query.AssigneeID = id
 	}
-	return query, q, q.err()
+	return query, q, officers, q.err()
 }
 
 // AdminInquiries is the inbox: the inquiries in the member of staff's
@@ -58,11 +63,7 @@ func (h *Handler) inboxQuery(c echo.Context, officers []models.StaffUser) (model
 // age in working days.
 func (h *Handler) AdminInquiries(c echo.Context) error {
 	cx := ctx(c)
-	officers, err := models.Officers(cx, h.db)
-	if err != nil {
-		return err
-	}
-	query, q, err := h.inboxQuery(c, officers)
+	query, q, officers, err := h.inboxQuery(c)
 	if err != nil {
 		return err
 	}

@@ -21,11 +21,7 @@ import (
 // holds personal data: it sees exactly what the inbox does, no more.
 func (h *Handler) AdminInquiriesCSV(c echo.Context) error {
 	cx := ctx(c)
-	officers, err := models.Officers(cx, h.db)
-	if err != nil {
-		return err
-	}
-	query, _, err := h.inboxQuery(c, officers)
+	query, _, _, err := h.inboxQuery(c)
 	if err != nil {
 		return err
 	}

@@ -112,11 +112,6 @@ type InquiryListItem struct {
 	Dormant      bool
 }
 
-// Waiting reports whether the inquiry still waits for its first response.
-func (it InquiryListItem) Waiting() bool {
-	return it.FirstResponseAt == nil && IsOpenStage(it.Stage)
-}
-
 // inquiryListScope is the list's filter, shared by its count, its page and
 // the export.
 func inquiryListScope(db *gorm.DB, q InquiryListQuery, now time.Time) *gorm.DB {
