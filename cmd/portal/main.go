@@ -251,6 +251,13 @@ func seedDemo(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
 		return err
 	}
 	log.Info("demo content loaded", "inserted", counts)
+	n, err := seed.DemoInquiries(ctx, db, models.DefaultDeskRules)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Info("demo inquiries loaded", "inserted", n)
+	}
 	return nil
 }
 
