@@ -155,6 +155,8 @@ func (h *Handler) adminNav(c echo.Context) views.AdminNav {
 	link(permWorkInquiries, adminPrefix+"/inquiries", i18n.T(cx, "admin.nav.inquiries"))
 	link(permLeadDesk, adminPrefix+"/desk", i18n.T(cx, "staff.nav.desk"))
 	link(permLeadDesk, adminPrefix+"/calendar", i18n.T(cx, "staff.nav.calendar"))
+	link(permEditAssignedProjects, adminPrefix+"/my-projects", i18n.T(cx, "staff.nav.my_projects"))
+	link(permLeadProjects, adminPrefix+"/red-projects", i18n.T(cx, "staff.nav.red_projects"))
 	link(permEditContent, adminPrefix+"/uploads", i18n.T(cx, "admin.nav.uploads"))
 	link(permReadContent, adminPrefix+"/audit", i18n.T(cx, "admin.nav.audit"))
 	link(permManageAccounts, adminPrefix+"/users", i18n.T(cx, "admin.nav.users"))

@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"investportal/models"
+	"investportal/models/projectflag"
 	"investportal/models/storage"
 )
 
@@ -35,6 +36,9 @@ type Deps struct {
 	// RequestTimeout is the deadline of every request's context, so that a
 	// request waiting for a busy database gets a 503 in time; 0: none.
 	RequestTimeout time.Duration
+	// BlockingDays is how long a blocking problem may stay open before its
+	// project turns red; 0: 14.
+	BlockingDays int
 }
 
 // Handler holds the dependencies every handler method uses.
@@ -50,12 +54,14 @@ type Handler struct {
 	uploads       storage.Store
 	proxies       []*net.IPNet
 	timeout       time.Duration // each request's deadline; 0: none
+	projects      projectflag.Rules
 }
 
 // New builds the portal's router with its middleware and routes.
 func New(d Deps) *echo.Echo {
 	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries, uploads: d.Uploads,
 		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies, timeout: d.RequestTimeout}
+	h.projects = followRules(d.BlockingDays)
 	if h.inquiries.Desk == (models.DeskRules{}) {
 		h.inquiries.Desk = models.DefaultDeskRules
 	}

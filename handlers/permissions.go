@@ -34,6 +34,9 @@ const (
 	// permLeadDesk: the desk lead's reach: every inquiry, assigning them,
 	// the pipeline dashboard, the daily digest and the working calendar.
 	permLeadDesk
+	// permLeadProjects: the leaders' view of every followed project's flag
+	// and open problems.
+	permLeadProjects
 	// permManageAccounts: staff accounts and their e-mail addresses,
 	// account changes in the audit log.
 	permManageAccounts
@@ -41,7 +44,7 @@ const (
 
 // rolePermissions is the permissions table.
 var rolePermissions = map[string][]permission{
-	models.RoleAdmin:   {permUseAdmin, permReadContent, permEditContent, permWorkInquiries, permLeadDesk, permManageAccounts},
+	models.RoleAdmin:   {permUseAdmin, permReadContent, permEditContent, permWorkInquiries, permLeadDesk, permLeadProjects, permManageAccounts},
 	models.RoleEditor:  {permUseAdmin, permReadContent, permEditContent},
 	models.RoleOfficer: {permUseAdmin, permReadContent, permEditAssignedProjects, permWorkInquiries},
 	models.RoleViewer:  {permUseAdmin, permReadContent},

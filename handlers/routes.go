@@ -120,6 +120,13 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	staff(post, "/inquiries/:ref/assign", h.AdminAssignInquiry, permLeadDesk)
 	staff(post, "/inquiries/:ref/notes", h.AdminAddInquiryNote, permWorkInquiries)
 
+	// Following signed projects.
+	staff(get, "/my-projects", h.AdminMyProjects, permEditAssignedProjects)
+	staff(get, "/my-projects/:id/report", h.AdminReportForm, permEditAssignedProjects)
+	staff(post, "/my-projects/:id/report", h.AdminFileReport, permEditAssignedProjects)
+	staff(post, "/my-projects/:id/problems/:pid/solve", h.AdminSolveProblem, permEditAssignedProjects)
+	staff(get, "/red-projects", h.AdminRedProjects, permLeadProjects)
+
 	// Accounts.
 	staff(get, "/users", h.AdminUsers, permManageAccounts)
 	staff(get, "/users/new", h.AdminNewUser, permManageAccounts)

@@ -151,3 +151,7 @@ func ariaBool(b bool) string {
 	}
 	return "false"
 }
+
+// problemName is the form field of a report's i-th problem row: problem1,
+// department1, blocking1, …
+func problemName(field string, i int) string { return field + strconv.Itoa(i+1) }

@@ -38,6 +38,7 @@ type Config struct {
 	TeamEmail      string
 	RetentionDays  int
 	Desk           models.DeskRules
+	BlockingDays   int
 	UploadDir      string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Request-ID headers are believed.
@@ -69,6 +70,7 @@ var configVars = []configVar{
 	{"PORTAL_INQUIRY_RETENTION_DAYS", "730", "days after which the personal data of closed inquiries is removed"},
 	{"PORTAL_RESPONSE_DAYS", "2", "working days within which an inquiry's first response is due (China's working calendar: holidays and make-up working days count as the State Council sets them)"},
 	{"PORTAL_DORMANT_DAYS", "14", "days without any activity after which an open inquiry is marked dormant"},
+	{"PORTAL_BLOCKING_DAYS", "14", "days a blocking problem of a signed project may stay open before the project's flag turns red"},
 	{"PORTAL_UPLOAD_DIR", "uploads", "folder for images staff upload (git-ignored); every instance must share it"},
 	{"PORTAL_TRUSTED_PROXIES", "", "addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1 or 10.0.0.0/24); only from them are X-Forwarded-For and X-Request-ID believed; unset: the connection's address is the client's"},
 }
@@ -187,6 +189,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		bad("PORTAL_DORMANT_DAYS", "must be a whole number of days from 1 to 365")
 	} else {
 		cfg.Desk.DormantAfter = time.Duration(n) * 24 * time.Hour
+	}
+	if n, err := strconv.Atoi(get("PORTAL_BLOCKING_DAYS")); err != nil || n < 1 || n > 365 {
+		bad("PORTAL_BLOCKING_DAYS", "must be a whole number of days from 1 to 365")
+	} else {
+		cfg.BlockingDays = n
 	}
 	cfg.UploadDir = get("PORTAL_UPLOAD_DIR")
 	if list := get("PORTAL_TRUSTED_PROXIES"); list != "" {

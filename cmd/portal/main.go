@@ -153,7 +153,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		}
 		deps := handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
 			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, Desk: cfg.Desk, WakeOutbox: worker.Wake},
-			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout}
+			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
+			BlockingDays: cfg.BlockingDays}
 		worker.Prepare = handlers.StatusLinks(deps) // investors' private links are put in as mail goes out, never stored
 		// Inquiries stored before the desk had due times get theirs.
 		if err := models.RefreshResponseDue(ctx, db, cfg.Desk); err != nil {

@@ -1,0 +1,202 @@
+package models
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"investportal/models/calendar"
+	"investportal/models/projectflag"
+)
+
+// Following signed projects: the officer's projects with their computed
+// flags, the progress reports they file, the problems those raise.
+
+// ProjectProblem is a problem a progress report raised.
+type ProjectProblem struct {
+	ID          int64
+	ProjectID   int64
+	ReportID    int64
+	Description string
+	Blocking    bool
+	Department  string
+	RaisedOn    time.Time  `gorm:"type:date"`
+	SolvedOn    *time.Time `gorm:"type:date"`
+	SolvedBy    *int64
+	CreatedAt   time.Time
+}
+
+// TableName keeps GORM on the schema's name.
+func (ProjectProblem) TableName() string { return "project_problems" }
+
+// FollowedProject is a project with its flag as computed today.
+type FollowedProject struct {
+	followedRow
+	Flag         projectflag.Flag
+	OpenProblems []ProjectProblem
+}
+
+// followedRow is what the list reads of each project.
+type followedRow struct {
+	ID                      int64
+	Slug                    string
+	Name                    string
+	Stage                   string
+	SignedOn                *time.Time
+	CreatedAt               time.Time
+	CompletedInvestmentYuan int64
+	OfficerID               *int64
+	LastReportOn            *time.Time
+}
+
+// FollowScope selects projects to follow: one officer's, or (OfficerID 0)
+// every project still being followed.
+type FollowScope struct {
+	OfficerID int64
+	RedOnly   bool
+}
+
+// FollowedProjects lists the projects in the scope that are not deleted,
+// with their flags computed for now.
+func FollowedProjects(ctx context.Context, db *gorm.DB, scope FollowScope, rules projectflag.Rules, now time.Time) ([]FollowedProject, error) {
+	db = db.WithContext(ctx)
+	q := db.Table("projects").Select(`projects.id, projects.slug, projects.name, projects.stage, projects.signed_on,
+			projects.created_at, projects.completed_investment_yuan, projects.officer_id,
+			(SELECT max(r.reported_on) FROM project_reports r WHERE r.project_id = projects.id) AS last_report_on`).
+		Where("projects.deleted_at IS NULL")
+	if scope.OfficerID != 0 {
+		q = q.Where("projects.officer_id = ?", scope.OfficerID)
+	} else {
+		// The leaders follow the projects someone follows day to day.
+		q = q.Where("projects.officer_id IS NOT NULL")
+	}
+	var rows []followedRow
+	if err := q.Order("projects.name, projects.id").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	list := make([]FollowedProject, len(rows))
+	for i, r := range rows {
+		list[i].followedRow = r
+	}
+	ids := make([]int64, len(list))
+	for i, p := range list {
+		ids[i] = p.ID
+	}
+	var reports []struct {
+		ProjectID  int64
+		ReportedOn time.Time
+	}
+	if err := db.Raw("SELECT project_id, reported_on FROM project_reports WHERE project_id IN ? AND reported_on >= ?",
+		ids, calendar.Day(now).AddDate(0, -2, 0)).Scan(&reports).Error; err != nil {
+		return nil, err
+	}
+	var problems []ProjectProblem
+	if err := db.Where("project_id IN ? AND solved_on IS NULL", ids).Order("raised_on, id").Find(&problems).Error; err != nil {
+		return nil, err
+	}
+	facts := map[int64]*projectflag.Facts{}
+	for _, p := range list {
+		signed := p.CreatedAt
+		if p.SignedOn != nil {
+			signed = *p.SignedOn
+		}
+		facts[p.ID] = &projectflag.Facts{Producing: p.Stage == "producing", Signed: signed}
+	}
+	for _, r := range reports {
+		facts[r.ProjectID].ReportDates = append(facts[r.ProjectID].ReportDates, r.ReportedOn)
+	}
+	open := map[int64][]ProjectProblem{}
+	for _, pr := range problems {
+		open[pr.ProjectID] = append(open[pr.ProjectID], pr)
+		facts[pr.ProjectID].Problems = append(facts[pr.ProjectID].Problems, projectflag.Problem{Raised: pr.RaisedOn, Blocking: pr.Blocking})
+	}
+	out := list[:0]
+	for _, p := range list {
+		p.Flag = projectflag.Compute(*facts[p.ID], rules, now)
+		p.OpenProblems = open[p.ID]
+		if scope.RedOnly && !p.Flag.Red {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// NewProblem is a problem a report raises.
+type NewProblem struct {
+	Description string
+	Blocking    bool
+	Department  string
+}
+
+// ProgressReport is what an officer files.
+type ProgressReport struct {
+	ReportedOn              time.Time
+	Stage                   string
+	CompletedInvestmentYuan int64
+	Body                    string
+	Problems                []NewProblem
+}
+
+// FileProgressReport stores a report and the problems it raises, moves the
+// project to the stage reached with the investment completed so far, and
+// audits it, in one transaction. Only the project's officer files: another
+// project is ErrNotFound.
+func FileProgressReport(ctx context.Context, db *gorm.DB, projectID int64, r ProgressReport, by Actor) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var p Project
+		if err := notFound(tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+			Where("id = ? AND officer_id = ? AND deleted_at IS NULL", projectID, by.StaffID).Take(&p).Error); err != nil {
+			return err
+		}
+		report := ProjectReport{ProjectID: projectID, ReportedOn: r.ReportedOn, Stage: r.Stage,
+			CompletedInvestmentYuan: r.CompletedInvestmentYuan, Body: r.Body, AuthorID: &by.StaffID}
+		if err := tx.Omit("CreatedAt", "Flag").Create(&report).Error; err != nil {
+			return err
+		}
+		for _, np := range r.Problems {
+			pr := ProjectProblem{ProjectID: projectID, ReportID: report.ID, Description: np.Description,
+				Blocking: np.Blocking, Department: np.Department, RaisedOn: r.ReportedOn}
+			if err := tx.Omit("CreatedAt", "SolvedOn", "SolvedBy").Create(&pr).Error; err != nil {
+				return err
+			}
+		}
+		changes := map[string]any{"report": []any{"", r.ReportedOn.Format(time.DateOnly)}}
+		if p.Stage != r.Stage {
+			changes["stage"] = []any{p.Stage, r.Stage}
+		}
+		if p.CompletedInvestmentYuan != r.CompletedInvestmentYuan {
+			changes["completed_investment_yuan"] = []any{p.CompletedInvestmentYuan, r.CompletedInvestmentYuan}
+		}
+		// The edit form's optimistic lock sees the change.
+		if err := tx.Exec(`UPDATE projects SET stage = ?, completed_investment_yuan = ?, updated_at = now(),
+			lock_version = lock_version + 1 WHERE id = ?`, r.Stage, r.CompletedInvestmentYuan, projectID).Error; err != nil {
+			return err
+		}
+		return WriteAudit(tx, by, "update", "projects", projectID, changes)
+	})
+}
+
+// SolveProblem marks an open problem of one of the officer's projects
+// solved on a date, audited. A solved or unknown one is ErrNotFound.
+func SolveProblem(ctx context.Context, db *gorm.DB, projectID, problemID int64, solvedOn time.Time, by Actor) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE project_problems SET solved_on = ?, solved_by = ?
+			WHERE id = ? AND project_id = ? AND solved_on IS NULL AND raised_on <= ?
+			AND project_id IN (SELECT id FROM projects WHERE officer_id = ? AND deleted_at IS NULL)`,
+			solvedOn, by.StaffID, problemID, projectID, solvedOn, by.StaffID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return WriteAudit(tx, by, "update", "projects", projectID, map[string]any{"problem_solved": []any{"", "#" + strconv.FormatInt(problemID, 10)}})
+	})
+}
