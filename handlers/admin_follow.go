@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -48,7 +49,7 @@ func (h *Handler) renderFollowed(c echo.Context, scope models.FollowScope, title
 		v.Notice = i18n.T(cx, "follow.report.saved")
 	}
 	for _, p := range list {
-		row := views.FollowRow{Name: p.Name, Stage: i18n.T(cx, "project.stage."+p.Stage), Red: p.Flag.Red,
+		row := views.FollowRow{Name: p.Name, Stage: i18n.T(cx, "project.stage."+p.Stage), Red: p.Flag.Red, Key: strconv.FormatInt(p.ID, 10),
 			EditPath:   adminPrefix + "/projects/" + strconv.FormatInt(p.ID, 10),
 			ReportPath: adminPrefix + "/my-projects/" + strconv.FormatInt(p.ID, 10) + "/report"}
 		if !p.Flag.ReportDue.IsZero() {
@@ -66,8 +67,15 @@ func (h *Handler) renderFollowed(c echo.Context, scope models.FollowScope, title
 				Department: pr.Department, Blocking: pr.Blocking, Age: i18n.T(cx, "follow.problem.age", map[string]any{"N": age}),
 				SolvePath: row.ReportPath[:len(row.ReportPath)-len("/report")] + "/problems/" + strconv.FormatInt(pr.ID, 10) + "/solve"})
 		}
+		for _, cm := range p.Commitments {
+			row.Commitments = append(row.Commitments, commitmentRow(cx, cm, now,
+				row.ReportPath[:len(row.ReportPath)-len("/report")]+"/commitments/"+strconv.FormatInt(cm.ID, 10)+"/deliver"))
+		}
+		row.CommitPath = row.ReportPath[:len(row.ReportPath)-len("/report")] + "/commitments"
 		v.Projects = append(v.Projects, row)
 	}
+	v.CommitmentKinds = enumOptions(cx, "commitment.kind.", models.CommitmentKinds, "")
+	v.CommitmentKinds[0].Label = i18n.T(cx, "follow.commitment.choose")
 	v.Today = calendar.Day(now).Format(time.DateOnly)
 	return render(c, http.StatusOK, views.Follow(v))
 }
@@ -192,6 +200,71 @@ func (h *Handler) AdminSolveProblem(c echo.Context) error {
 	err = models.SolveProblem(cx, h.db, p.ID, problem, day, actor(c))
 	if errors.Is(err, models.ErrNotFound) {
 		return &userError{status: http.StatusUnprocessableEntity, message: i18n.T(cx, "follow.err.solve")}
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, adminPrefix+"/my-projects")
+}
+
+// commitmentRow is a commitment as staff and the investor see it.
+func commitmentRow(cx context.Context, cm models.ProjectCommitment, now time.Time, deliverPath string) views.CommitmentRow {
+	state := cm.State(now)
+	r := views.CommitmentRow{ID: strconv.FormatInt(cm.ID, 10), Kind: i18n.T(cx, "commitment.kind."+cm.Kind),
+		Description: i18n.Chinese(cx, cm.Description), Due: views.Date(cx, cm.DueOn), State: state,
+		StateLabel: i18n.T(cx, "commitment.state."+state), DeliverPath: deliverPath}
+	if cm.DeliveredOn != nil {
+		r.Delivered = views.Date(cx, *cm.DeliveredOn)
+	}
+	return r
+}
+
+// AdminAddCommitment records what was promised to one of the officer's
+// projects; a bad field is a 422 that names it, and nothing is stored.
+func (h *Handler) AdminAddCommitment(c echo.Context) error {
+	p, err := h.followedProject(c)
+	if err != nil {
+		return err
+	}
+	cx := ctx(c)
+	cm := models.ProjectCommitment{ProjectID: p.ID, Kind: c.FormValue("kind"),
+		Description: strings.TrimSpace(c.FormValue("description"))}
+	due, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(c.FormValue("due_on")), calendar.Beijing)
+	switch {
+	case !slices.Contains(models.CommitmentKinds, cm.Kind):
+		return &userError{status: http.StatusUnprocessableEntity, message: i18n.T(cx, "follow.err.commitment_kind")}
+	case checkText(cm.Description, 500, true, false) != nil:
+		return &userError{status: http.StatusUnprocessableEntity, message: i18n.T(cx, "follow.err.commitment_text")}
+	case err != nil || due.Year() < 2000 || due.Year() > 2100:
+		return &userError{status: http.StatusUnprocessableEntity, message: i18n.T(cx, "follow.err.date")}
+	}
+	cm.DueOn = due
+	if err := models.AddCommitment(cx, h.db, cm, actor(c)); errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, adminPrefix+"/my-projects")
+}
+
+// AdminDeliverCommitment marks a commitment delivered on a date.
+func (h *Handler) AdminDeliverCommitment(c echo.Context) error {
+	p, err := h.followedProject(c)
+	if err != nil {
+		return err
+	}
+	cx := ctx(c)
+	id, err := strconv.ParseInt(c.Param("cid"), 10, 64)
+	if err != nil || id <= 0 {
+		return echo.ErrNotFound
+	}
+	day, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(c.FormValue("delivered_on")), calendar.Beijing)
+	if err != nil || day.Year() < 2000 || day.After(calendar.Day(time.Now())) {
+		return &userError{status: http.StatusUnprocessableEntity, message: i18n.T(cx, "follow.err.solved_on")}
+	}
+	err = models.DeliverCommitment(cx, h.db, p.ID, id, day, actor(c))
+	if errors.Is(err, models.ErrNotFound) {
+		return &userError{status: http.StatusUnprocessableEntity, message: i18n.T(cx, "follow.err.delivered")}
 	}
 	if err != nil {
 		return err

@@ -52,6 +52,9 @@ func TestBrowserProjectTurnsRedAndGreen(t *testing.T) {
 	}
 	// Twenty days later the problem is still open.
 	dbtest.MustExec(t, db, "UPDATE project_problems SET raised_on = ?", today.AddDate(0, 0, -20))
+	dbtest.MustExec(t, db, `INSERT INTO project_commitments (project_id, kind, description, due_on, delivered_on) VALUES
+		(?, 'land', '交付净地 80 亩', ?, ?), (?, 'utility', '35千伏线路接入', ?, NULL)`,
+		project, today.AddDate(0, 0, -10), today.AddDate(0, 0, -12), project, today.AddDate(0, 1, 0))
 
 	var red [2][]byte
 	var reasons string

@@ -16,7 +16,8 @@ import (
 func init() {
 	officers := []string{models.RoleOfficer}
 	for _, route := range []string{"GET /admin/my-projects", "GET /admin/my-projects/:id/report",
-		"POST /admin/my-projects/:id/report", "POST /admin/my-projects/:id/problems/:pid/solve"} {
+		"POST /admin/my-projects/:id/report", "POST /admin/my-projects/:id/problems/:pid/solve",
+		"POST /admin/my-projects/:id/commitments", "POST /admin/my-projects/:id/commitments/:cid/deliver"} {
 		adminAccess[route] = officers
 	}
 	adminAccess["GET /admin/red-projects"] = []string{models.RoleAdmin}
@@ -142,4 +143,102 @@ func TestOfficerReportsAndTheFlagFollows(t *testing.T) {
 	if n := countRows(t, db, "project_reports"); n != reports+1 {
 		t.Errorf("%d reports, want %d", n, reports+1)
 	}
+}
+
+// What was promised to a project: an overdue commitment turns it red; the
+// investor whose inquiry became the project sees each commitment and
+// whether it was kept, and no other investor does.
+func TestCommitmentsAreKeptInTheOpen(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	officer, officerID := staffAccount(t, db, e, models.RoleOfficer, "Qian Officer", "192.0.2.120")
+	admin := signedIn(t, db, e, models.RoleAdmin, "192.0.2.121")
+	project := idOf(t, db, "projects", "harqin-smart-electronics-processing")
+	today := calendar.Day(time.Now())
+	dbtest.MustExec(t, db, "UPDATE projects SET officer_id = ?, stage = 'started', signed_on = ? WHERE id = ?", officerID, today, project)
+
+	investor := newVisitor(t, e, "192.0.2.122")
+	form, _ := investor.openForm("/inquiries/new")
+	rec := investor.post("/inquiries", validInquiry(form))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("inquiry = %d", rec.Code)
+	}
+	status := strings.SplitN(rec.Header().Get("Location"), "?", 2)[0]
+	dbtest.MustExec(t, db, "UPDATE inquiries SET stage = 'signed', signed_project_id = ?", project)
+	stranger := newVisitor(t, e, "192.0.2.123")
+	form, _ = stranger.openForm("/inquiries/new")
+	f := validInquiry(form)
+	f.Set("email", "someone.else@example.com")
+	rec = stranger.post("/inquiries", f)
+	strangerStatus := strings.SplitN(rec.Header().Get("Location"), "?", 2)[0]
+
+	add := base(project) + "/commitments"
+	for name, bad := range map[string]url.Values{
+		"no kind":           {"kind": {""}, "description": {"土地交付"}, "due_on": {"2026-12-01"}},
+		"unknown kind":      {"kind": {"bribe"}, "description": {"土地交付"}, "due_on": {"2026-12-01"}},
+		"no text":           {"kind": {"land"}, "description": {" "}, "due_on": {"2026-12-01"}},
+		"text too long":     {"kind": {"land"}, "description": {strings.Repeat("地", 501)}, "due_on": {"2026-12-01"}},
+		"invalid UTF-8":     {"kind": {"land"}, "description": {"\xff"}, "due_on": {"2026-12-01"}},
+		"no date":           {"kind": {"land"}, "description": {"土地交付"}, "due_on": {""}},
+		"not a date":        {"kind": {"land"}, "description": {"土地交付"}, "due_on": {"2026-02-30"}},
+		"date out of range": {"kind": {"land"}, "description": {"土地交付"}, "due_on": {"1999-12-31"}},
+	} {
+		bad.Set("_csrf", officer.csrf())
+		if rec := officer.post(add, bad); rec.Code != http.StatusUnprocessableEntity {
+			t.Errorf("%s = %d, want 422", name, rec.Code)
+		}
+	}
+	if n := countRows(t, db, "project_commitments"); n != 0 {
+		t.Fatalf("%d commitments stored from bad forms", n)
+	}
+	if rec := officer.post(add, url.Values{"_csrf": {officer.csrf()}, "kind": {"land"},
+		"description": {"<b>交付</b>净地 80 亩"}, "due_on": {today.AddDate(0, 0, -1).Format(time.DateOnly)}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("add = %d\n%s", rec.Code, rec.Body.String())
+	}
+	red := parse(t, admin.get("/admin/red-projects")).Find(`[data-testid="followed-project"]`)
+	if !strings.Contains(red.Find(`[data-testid="reasons"]`).Text(), "承诺已逾期") {
+		t.Errorf("an overdue commitment does not turn the project red: %s", red.Text())
+	}
+	page := investor.get(status).Body.String()
+	if !strings.Contains(page, "&lt;b&gt;交付&lt;/b&gt;净地 80 亩") || !strings.Contains(page, "已逾期") {
+		t.Error("the investor does not see the late commitment, escaped")
+	}
+	if strings.Contains(stranger.get(strangerStatus).Body.String(), "净地 80 亩") {
+		t.Error("another investor sees the commitment")
+	}
+
+	var id int64
+	db.Raw("SELECT id FROM project_commitments").Scan(&id)
+	deliver := add + "/" + strconv.FormatInt(id, 10) + "/deliver"
+	for _, bad := range []string{"", today.AddDate(0, 0, 1).Format(time.DateOnly), "x"} {
+		if rec := officer.post(deliver, url.Values{"_csrf": {officer.csrf()}, "delivered_on": {bad}}); rec.Code != http.StatusUnprocessableEntity {
+			t.Errorf("delivered on %q = %d, want 422", bad, rec.Code)
+		}
+	}
+	if rec := officer.post(deliver, url.Values{"_csrf": {officer.csrf()}, "delivered_on": {today.Format(time.DateOnly)}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("deliver = %d", rec.Code)
+	}
+	if n := parse(t, admin.get("/admin/red-projects")).Find(`[data-testid="followed-project"]`).Length(); n != 0 {
+		t.Error("still red once the commitment was delivered")
+	}
+	if !strings.Contains(investor.get(status).Body.String(), "已兑现") {
+		t.Error("the investor does not see that it was kept")
+	}
+	if rec := officer.post(deliver, url.Values{"_csrf": {officer.csrf()}, "delivered_on": {today.Format(time.DateOnly)}}); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("delivering twice = %d, want 422", rec.Code)
+	}
+	if audit := auditOf(t, db, "projects", mustInt(t, project)); len(audit) != 2 {
+		t.Errorf("%d audit entries for the commitment and its delivery, want 2", len(audit))
+	}
+}
+
+func base(project string) string { return "/admin/my-projects/" + project }
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -369,6 +369,15 @@ func (h *Handler) renderInquiryStatus(c echo.Context, code int, token string, s 
 		Message: in.Message, Reply: reply, ReplyError: replyError, Notice: notice,
 		CSRFToken: csrfToken(c), Action: "/inquiries/status/" + token, ResponseDays: h.inquiries.Desk.ResponseDays,
 	}
+	// What was promised for the project the inquiry became, and whether
+	// each promise was kept: shown to this investor alone.
+	commitments, err := models.InvestorCommitments(cx, h.db, in)
+	if err != nil {
+		return err
+	}
+	for _, cm := range commitments {
+		v.Commitments = append(v.Commitments, commitmentRow(cx, cm, time.Now(), ""))
+	}
 	// By when the investor will hear from us: the due date, in their
 	// language, until the first response has come.
 	if in.FirstResponseAt == nil && in.ResponseDueAt != nil && models.IsOpenStage(in.Stage) {

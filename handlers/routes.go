@@ -125,6 +125,8 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	staff(get, "/my-projects/:id/report", h.AdminReportForm, permEditAssignedProjects)
 	staff(post, "/my-projects/:id/report", h.AdminFileReport, permEditAssignedProjects)
 	staff(post, "/my-projects/:id/problems/:pid/solve", h.AdminSolveProblem, permEditAssignedProjects)
+	staff(post, "/my-projects/:id/commitments", h.AdminAddCommitment, permEditAssignedProjects)
+	staff(post, "/my-projects/:id/commitments/:cid/deliver", h.AdminDeliverCommitment, permEditAssignedProjects)
 	staff(get, "/red-projects", h.AdminRedProjects, permLeadProjects)
 
 	// Accounts.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"investportal/models/calendar"
 	"investportal/models/projectflag"
@@ -37,6 +36,7 @@ type FollowedProject struct {
 	followedRow
 	Flag         projectflag.Flag
 	OpenProblems []ProjectProblem
+	Commitments  []ProjectCommitment
 }
 
 // followedRow is what the list reads of each project.
@@ -111,6 +111,15 @@ func FollowedProjects(ctx context.Context, db *gorm.DB, scope FollowScope, rules
 	for _, r := range reports {
 		facts[r.ProjectID].ReportDates = append(facts[r.ProjectID].ReportDates, r.ReportedOn)
 	}
+	var commitments []ProjectCommitment
+	if err := db.Where("project_id IN ?", ids).Order("due_on, id").Find(&commitments).Error; err != nil {
+		return nil, err
+	}
+	promised := map[int64][]ProjectCommitment{}
+	for _, c := range commitments {
+		promised[c.ProjectID] = append(promised[c.ProjectID], c)
+		facts[c.ProjectID].Commitments = append(facts[c.ProjectID].Commitments, projectflag.Commitment{Due: c.DueOn, Delivered: c.DeliveredOn})
+	}
 	open := map[int64][]ProjectProblem{}
 	for _, pr := range problems {
 		open[pr.ProjectID] = append(open[pr.ProjectID], pr)
@@ -120,6 +129,7 @@ func FollowedProjects(ctx context.Context, db *gorm.DB, scope FollowScope, rules
 	for _, p := range list {
 		p.Flag = projectflag.Compute(*facts[p.ID], rules, now)
 		p.OpenProblems = open[p.ID]
+		p.Commitments = promised[p.ID]
 		if scope.RedOnly && !p.Flag.Red {
 			continue
 		}
@@ -150,9 +160,11 @@ type ProgressReport struct {
 // project is ErrNotFound.
 func FileProgressReport(ctx context.Context, db *gorm.DB, projectID int64, r ProgressReport, by Actor) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := officersProject(tx, projectID, by); err != nil {
+			return err
+		}
 		var p Project
-		if err := notFound(tx.Clauses(clause.Locking{Strength: "UPDATE"}).
-			Where("id = ? AND officer_id = ? AND deleted_at IS NULL", projectID, by.StaffID).Take(&p).Error); err != nil {
+		if err := tx.Take(&p, projectID).Error; err != nil {
 			return err
 		}
 		report := ProjectReport{ProjectID: projectID, ReportedOn: r.ReportedOn, Stage: r.Stage,
