@@ -118,7 +118,7 @@ func stateLabel(c echo.Context, state string, publishAt *time.Time) string {
 
 // newRecordDefaults are the values a new record's form starts with.
 var newRecordDefaults = map[string]string{
-	"status": models.StatusDraft, "script": "zh-Hans", "flag": "none", "build_type": "new",
+	"status": models.StatusDraft, "script": "zh-Hans", "build_type": "new",
 	"stage": models.StageSigned, "completed_investment_yuan": "0",
 }
 

@@ -215,10 +215,11 @@ var contentTypes = []contentType{
 			{Name: "planned_investment_yuan", Label: "计划总投资(万元)", Widget: widgetMoney},
 			{Name: "completed_investment_yuan", Label: "已完成投资(万元)", Widget: widgetMoney, Required: true},
 			{Name: "stage", Label: "进度", Widget: widgetChoice, Required: true, Labels: "project.stage.", Choices: models.ProjectStages},
-			{Name: "flag", Label: "红绿旗", Widget: widgetChoice, Required: true, Labels: "project.flag.", Choices: []string{"none", "green", "red"}},
+			// No flag: it is computed from the project's reports, problems and
+			// commitments (models/projectflag), never typed.
 			{Name: "signed_on", Label: "签约日期", Widget: widgetDate},
 			{Name: "officer_id", Label: "负责的招商专员", Widget: widgetRef, Ref: refOfficers,
-				Help: "跟踪项目直至投产;该专员可以修改此项目。"},
+				Help: "跟踪项目直至投产;该专员可以修改此项目,每半月报送进展。红绿旗由系统根据进展、问题和承诺计算。"},
 			{Name: "land_area_mu", Label: "用地(亩)", Widget: widgetDecimal},
 			areaField("summary", "简介", widgetTextarea), areaField("summary_en", "英文简介", widgetTextarea),
 			areaField("description", "详细介绍", widgetMarkdown),

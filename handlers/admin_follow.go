@@ -72,6 +72,18 @@ func (h *Handler) renderFollowed(c echo.Context, scope models.FollowScope, title
 				row.ReportPath[:len(row.ReportPath)-len("/report")]+"/commitments/"+strconv.FormatInt(cm.ID, 10)+"/deliver"))
 		}
 		row.CommitPath = row.ReportPath[:len(row.ReportPath)-len("/report")] + "/commitments"
+		history, err := models.FlagHistory(cx, h.db, p.ID, 5)
+		if err != nil {
+			return err
+		}
+		for _, ch := range history {
+			reasons := make([]string, len(ch.Reasons))
+			for i, r := range ch.Reasons {
+				reasons[i] = i18n.T(cx, "follow.reason."+r)
+			}
+			row.History = append(row.History, i18n.T(cx, "follow.history.line", map[string]any{"At": views.DateTime(cx, ch.At),
+				"Flag": i18n.T(cx, "project.flag."+ch.Flag), "Reasons": strings.Join(reasons, i18n.T(cx, "inbox.list_sep"))}))
+		}
 		v.Projects = append(v.Projects, row)
 	}
 	v.CommitmentKinds = enumOptions(cx, "commitment.kind.", models.CommitmentKinds, "")
@@ -179,6 +191,7 @@ func (h *Handler) AdminFileReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.refreshFlag(c, p.ID)
 	return c.Redirect(http.StatusSeeOther, adminPrefix+"/my-projects?done=report")
 }
 
@@ -204,6 +217,7 @@ func (h *Handler) AdminSolveProblem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.refreshFlag(c, p.ID)
 	return c.Redirect(http.StatusSeeOther, adminPrefix+"/my-projects")
 }
 
@@ -244,6 +258,7 @@ func (h *Handler) AdminAddCommitment(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
+	h.refreshFlag(c, p.ID)
 	return c.Redirect(http.StatusSeeOther, adminPrefix+"/my-projects")
 }
 
@@ -269,7 +284,28 @@ func (h *Handler) AdminDeliverCommitment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.refreshFlag(c, p.ID)
 	return c.Redirect(http.StatusSeeOther, adminPrefix+"/my-projects")
+}
+
+// ProjectFlags is the scheduled job that keeps every followed project's
+// stored flag computed: a flag turns red when a half month ends
+// unreported or a problem grows old, not only when someone files.
+func ProjectFlags(d Deps) func(ctx context.Context, now time.Time) error {
+	rules := followRules(d.BlockingDays)
+	return func(ctx context.Context, now time.Time) error {
+		_, err := models.RefreshProjectFlags(ctx, d.DB, rules, now, 0)
+		return err
+	}
+}
+
+// refreshFlag recomputes one project's flag after a change to its record.
+// The change is stored already; a failure here is mended by the next run
+// of the scheduled job, so it is logged, not shown.
+func (h *Handler) refreshFlag(c echo.Context, projectID int64) {
+	if _, err := models.RefreshProjectFlags(ctx(c), h.db, h.projects, time.Now(), projectID); err != nil {
+		h.log.WarnContext(ctx(c), "project flag not refreshed", "project_id", projectID, "error", err)
+	}
 }
 
 // parseWan reads an amount in 万元, zero or more, to whole yuan.

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -50,12 +51,14 @@ type followedRow struct {
 	CompletedInvestmentYuan int64
 	OfficerID               *int64
 	LastReportOn            *time.Time
+	StoredFlag              string // projects.flag as last refreshed
 }
 
 // FollowScope selects projects to follow: one officer's, or (OfficerID 0)
-// every project still being followed.
+// every project still being followed; ProjectID narrows it to one.
 type FollowScope struct {
 	OfficerID int64
+	ProjectID int64
 	RedOnly   bool
 }
 
@@ -64,9 +67,12 @@ type FollowScope struct {
 func FollowedProjects(ctx context.Context, db *gorm.DB, scope FollowScope, rules projectflag.Rules, now time.Time) ([]FollowedProject, error) {
 	db = db.WithContext(ctx)
 	q := db.Table("projects").Select(`projects.id, projects.slug, projects.name, projects.stage, projects.signed_on,
-			projects.created_at, projects.completed_investment_yuan, projects.officer_id,
+			projects.created_at, projects.completed_investment_yuan, projects.officer_id, projects.flag AS stored_flag,
 			(SELECT max(r.reported_on) FROM project_reports r WHERE r.project_id = projects.id) AS last_report_on`).
 		Where("projects.deleted_at IS NULL")
+	if scope.ProjectID != 0 {
+		q = q.Where("projects.id = ?", scope.ProjectID)
+	}
 	if scope.OfficerID != 0 {
 		q = q.Where("projects.officer_id = ?", scope.OfficerID)
 	} else {
@@ -211,4 +217,86 @@ func SolveProblem(ctx context.Context, db *gorm.DB, projectID, problemID int64, 
 		}
 		return WriteAudit(tx, by, "update", "projects", projectID, map[string]any{"problem_solved": []any{"", "#" + strconv.FormatInt(problemID, 10)}})
 	})
+}
+
+// FlagChange is one change of a project's flag, with why.
+type FlagChange struct {
+	At      time.Time
+	Flag    string
+	Reasons []string
+}
+
+// RefreshProjectFlags computes the flag of every followed project (or of
+// one, projectID > 0), stores it where it changed and records the change
+// with its reasons. Projects nobody follows are "none". It runs as a
+// scheduled job (a flag turns red when a day passes, not only when someone
+// files something) and after every report, solved problem and commitment.
+func RefreshProjectFlags(ctx context.Context, db *gorm.DB, rules projectflag.Rules, now time.Time, projectID int64) (int, error) {
+	list, err := FollowedProjects(ctx, db, FollowScope{ProjectID: projectID}, rules, now)
+	if err != nil {
+		return 0, err
+	}
+	changed := 0
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, p := range list {
+			flag := FlagGreen
+			if p.Flag.Red {
+				flag = FlagRed
+			}
+			if flag == p.StoredFlag {
+				continue
+			}
+			if err := setFlag(tx, p.ID, flag, p.Flag.Reasons); err != nil {
+				return err
+			}
+			changed++
+		}
+		// A project whose officer was taken away is followed no more.
+		var unfollowed []int64
+		q := tx.Model(&Project{}).Where("officer_id IS NULL AND flag <> ? AND deleted_at IS NULL", FlagNone)
+		if projectID != 0 {
+			q = q.Where("id = ?", projectID)
+		}
+		if err := q.Pluck("id", &unfollowed).Error; err != nil {
+			return err
+		}
+		for _, id := range unfollowed {
+			if err := setFlag(tx, id, FlagNone, nil); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	return changed, err
+}
+
+func setFlag(tx *gorm.DB, projectID int64, flag string, reasons []string) error {
+	if err := tx.Exec("UPDATE projects SET flag = ? WHERE id = ?", flag, projectID).Error; err != nil {
+		return err
+	}
+	// Reason codes are fixed words without commas.
+	return tx.Exec("INSERT INTO project_flag_changes (project_id, flag, reasons) VALUES (?, ?, string_to_array(?, ','))",
+		projectID, flag, strings.Join(reasons, ",")).Error
+}
+
+// FlagHistory lists a project's flag changes, newest first.
+func FlagHistory(ctx context.Context, db *gorm.DB, projectID int64, limit int) ([]FlagChange, error) {
+	var rows []struct {
+		At      time.Time
+		Flag    string
+		Reasons string
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT at, flag, array_to_string(reasons, ',') AS reasons FROM project_flag_changes WHERE project_id = ?
+		ORDER BY at DESC, id DESC LIMIT ?`, projectID, limit).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]FlagChange, len(rows))
+	for i, r := range rows {
+		out[i] = FlagChange{At: r.At, Flag: r.Flag}
+		if r.Reasons != "" {
+			out[i].Reasons = strings.Split(r.Reasons, ",")
+		}
+	}
+	return out, nil
 }

@@ -162,7 +162,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		}
 		// Scheduled jobs run on whichever instance holds their lease, so
 		// several instances can share one database (see models/jobs).
-		scheduled := jobs.New(db, log, jobs.Job{Name: "desk-reminders", Run: handlers.DeskReminders(deps)})
+		scheduled := jobs.New(db, log, jobs.Job{Name: "desk-reminders", Run: handlers.DeskReminders(deps)},
+			jobs.Job{Name: "project-flags", Run: handlers.ProjectFlags(deps)})
 		background, stopBackground := context.WithCancel(ctx)
 		var running sync.WaitGroup
 		running.Go(func() { worker.Run(background) })
