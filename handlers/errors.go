@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -74,6 +75,10 @@ func (h *Handler) handleError(err error, c echo.Context) {
 		Message:   message,
 		RequestID: requestID(c),
 	})
+	// The request's deadline (middleware.go) is cancelled once the route
+	// returns, before Echo calls this handler: the page is rendered without
+	// it, or every error page would fall back to plain text.
+	c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
 	if renderErr := render(c, status, page); renderErr != nil {
 		h.log.Error("error page failed to render", "request_id", requestID(c), "err", renderErr)
 		_ = c.String(status, heading)

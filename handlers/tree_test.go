@@ -3,7 +3,9 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,5 +129,23 @@ func TestSlowDatabaseIsA503InTime(t *testing.T) {
 	conn.Close()
 	if rec := get(t, routerOn(narrow, 300*time.Millisecond), http.MethodGet, "/regions"); rec.Code != http.StatusOK {
 		t.Errorf("after the connection came back = %d", rec.Code)
+	}
+}
+
+// The request's deadline ends when the route returns, before the error
+// page is rendered: error pages must still be whole pages, in the
+// visitor's language, not the plain-text fallback.
+func TestErrorPagesRenderUnderARequestDeadline(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := routerOn(db, 15*time.Second)
+	for _, path := range []string{"/no-such-page", "/en/regions/no-such-region", "/admin/inquiries/INQ-1"} {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusNotFound && rec.Code != http.StatusSeeOther {
+			t.Errorf("%s = %d", path, rec.Code)
+		}
+		if rec.Code == http.StatusNotFound && !strings.Contains(rec.Body.String(), "<html") {
+			t.Errorf("%s: the error page fell back to plain text: %q", path, rec.Body.String())
+		}
 	}
 }
