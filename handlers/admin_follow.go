@@ -49,9 +49,10 @@ func (h *Handler) renderFollowed(c echo.Context, scope models.FollowScope, title
 		v.Notice = i18n.T(cx, "follow.report.saved")
 	}
 	for _, p := range list {
-		row := views.FollowRow{Name: p.Name, Stage: i18n.T(cx, "project.stage."+p.Stage), Red: p.Flag.Red, Key: strconv.FormatInt(p.ID, 10),
-			EditPath:   adminPrefix + "/projects/" + strconv.FormatInt(p.ID, 10),
-			ReportPath: adminPrefix + "/my-projects/" + strconv.FormatInt(p.ID, 10) + "/report"}
+		key := strconv.FormatInt(p.ID, 10)
+		mine := adminPrefix + "/my-projects/" + key // the officer's work on this project
+		row := views.FollowRow{Name: p.Name, Stage: i18n.T(cx, "project.stage."+p.Stage), Red: p.Flag.Red, Key: key,
+			EditPath: adminPrefix + "/projects/" + key, ReportPath: mine + "/report", CommitPath: mine + "/commitments"}
 		if !p.Flag.ReportDue.IsZero() {
 			row.ReportDue = views.Date(cx, p.Flag.ReportDue)
 		}
@@ -65,13 +66,12 @@ func (h *Handler) renderFollowed(c echo.Context, scope models.FollowScope, title
 			age := int(calendar.Day(now).Sub(calendar.Day(pr.RaisedOn)).Hours() / 24)
 			row.Problems = append(row.Problems, views.FollowProblem{ID: strconv.FormatInt(pr.ID, 10), Description: pr.Description,
 				Department: pr.Department, Blocking: pr.Blocking, Age: i18n.T(cx, "follow.problem.age", map[string]any{"N": age}),
-				SolvePath: row.ReportPath[:len(row.ReportPath)-len("/report")] + "/problems/" + strconv.FormatInt(pr.ID, 10) + "/solve"})
+				SolvePath: mine + "/problems/" + strconv.FormatInt(pr.ID, 10) + "/solve"})
 		}
 		for _, cm := range p.Commitments {
 			row.Commitments = append(row.Commitments, commitmentRow(cx, cm, now,
-				row.ReportPath[:len(row.ReportPath)-len("/report")]+"/commitments/"+strconv.FormatInt(cm.ID, 10)+"/deliver"))
+				row.CommitPath+"/"+strconv.FormatInt(cm.ID, 10)+"/deliver"))
 		}
-		row.CommitPath = row.ReportPath[:len(row.ReportPath)-len("/report")] + "/commitments"
 		history, err := models.FlagHistory(cx, h.db, p.ID, 5)
 		if err != nil {
 			return err
@@ -145,7 +145,7 @@ func (h *Handler) AdminFileReport(c echo.Context) error {
 		Completed: strings.TrimSpace(c.FormValue("completed")), Body: strings.TrimSpace(strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n"))}
 	errs := map[string]string{}
 	report := models.ProgressReport{Stage: f.Stage, Body: f.Body}
-	day, err := time.ParseInLocation(time.DateOnly, f.Date, calendar.Beijing)
+	day, err := formDate(c, "date")
 	switch {
 	case err != nil || day.Year() < 2000:
 		errs["date"] = i18n.T(cx, "follow.err.date")
@@ -206,7 +206,7 @@ func (h *Handler) AdminSolveProblem(c echo.Context) error {
 	if err != nil || problem <= 0 {
 		return echo.ErrNotFound
 	}
-	day, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(c.FormValue("solved_on")), calendar.Beijing)
+	day, err := formDate(c, "solved_on")
 	if err != nil || day.After(calendar.Day(time.Now())) {
 		return &userError{status: http.StatusUnprocessableEntity, message: i18n.T(cx, "follow.err.solved_on")}
 	}
@@ -243,7 +243,7 @@ func (h *Handler) AdminAddCommitment(c echo.Context) error {
 	cx := ctx(c)
 	cm := models.ProjectCommitment{ProjectID: p.ID, Kind: c.FormValue("kind"),
 		Description: strings.TrimSpace(c.FormValue("description"))}
-	due, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(c.FormValue("due_on")), calendar.Beijing)
+	due, err := formDate(c, "due_on")
 	switch {
 	case !slices.Contains(models.CommitmentKinds, cm.Kind):
 		return &userError{status: http.StatusUnprocessableEntity, message: i18n.T(cx, "follow.err.commitment_kind")}
@@ -273,7 +273,7 @@ func (h *Handler) AdminDeliverCommitment(c echo.Context) error {
 	if err != nil || id <= 0 {
 		return echo.ErrNotFound
 	}
-	day, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(c.FormValue("delivered_on")), calendar.Beijing)
+	day, err := formDate(c, "delivered_on")
 	if err != nil || day.Year() < 2000 || day.After(calendar.Day(time.Now())) {
 		return &userError{status: http.StatusUnprocessableEntity, message: i18n.T(cx, "follow.err.solved_on")}
 	}
@@ -306,6 +306,11 @@ func (h *Handler) refreshFlag(c echo.Context, projectID int64) {
 	if _, err := models.RefreshProjectFlags(ctx(c), h.db, h.projects, time.Now(), projectID); err != nil {
 		h.log.WarnContext(ctx(c), "project flag not refreshed", "project_id", projectID, "error", err)
 	}
+}
+
+// formDate reads a form's yyyy-mm-dd field as that day in Beijing.
+func formDate(c echo.Context, name string) (time.Time, error) {
+	return time.ParseInLocation(time.DateOnly, strings.TrimSpace(c.FormValue(name)), calendar.Beijing)
 }
 
 // parseWan reads an amount in 万元, zero or more, to whole yuan.
