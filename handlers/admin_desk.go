@@ -114,9 +114,9 @@ type deskView struct {
 
 func (d deskView) t(id string, data ...map[string]any) string { return i18n.T(d.cx, id, data...) }
 
-// deskPercent is n of all as a percentage with at most one decimal; a dash
+// percentOf is n of all as a percentage with at most one decimal; a dash
 // when there is nothing to divide by.
-func deskPercent(n, all int64) string {
+func percentOf(n, all int64) string {
 	if all == 0 {
 		return "—"
 	}
@@ -129,12 +129,12 @@ func (d deskView) hours(span time.Duration) string {
 	return d.t("desk.dash.hours", map[string]any{"H": strconv.FormatFloat(span.Hours(), 'f', 1, 64)})
 }
 
-func (d deskView) figures() []views.DeskFigure {
+func (d deskView) figures() []views.HeadlineFigure {
 	s := d.s
-	figures := []views.DeskFigure{
+	figures := []views.HeadlineFigure{
 		{TestID: "received", Label: d.t("desk.dash.fig.received"), Value: views.Count(s.Responses.Received)},
 		{TestID: "median-response", Label: d.t("desk.dash.fig.median"), Value: "—", Detail: d.t("desk.dash.fig.none_answered")},
-		{TestID: "on-time", Label: d.t("desk.dash.fig.on_time"), Value: deskPercent(s.Responses.OnTime, s.Responses.Due),
+		{TestID: "on-time", Label: d.t("desk.dash.fig.on_time"), Value: percentOf(s.Responses.OnTime, s.Responses.Due),
 			Detail: d.t("desk.dash.fig.on_time.detail", map[string]any{"N": s.Responses.OnTime, "Due": s.Responses.Due})},
 		{TestID: "signed", Label: d.t("desk.dash.fig.signed"), Value: views.Count(s.Totals.Inquiries),
 			Detail: d.t("desk.dash.fig.signed.detail", map[string]any{"Amount": views.Yuan(d.cx, s.Totals.ContractedYuan)})},
@@ -146,19 +146,19 @@ func (d deskView) figures() []views.DeskFigure {
 	return figures
 }
 
-func (d deskView) funnel() views.DeskChart {
+func (d deskView) funnel() views.Chart {
 	received := d.s.Responses.Received
-	c := views.DeskChart{Funnel: true}
+	c := views.Chart{Funnel: true}
 	c.ID, c.Title = "desk-funnel", d.t("desk.dash.funnel.title")
-	c.Table = views.DeskTable{Caption: d.t("desk.dash.funnel.caption"),
+	c.Table = views.ChartTable{Caption: d.t("desk.dash.funnel.caption"),
 		Head: []string{d.t("desk.dash.col.stage"), d.t("desk.dash.col.reached"), d.t("desk.dash.col.share"), d.t("desk.dash.col.current")}}
 	var signed, past int64
 	for i, st := range d.s.Funnel {
 		name := d.t("inquiry.stage." + st.Stage)
-		c.Bars = append(c.Bars, views.DeskBar{Label: name, Values: []int64{st.Reached},
-			Texts: []string{d.t("desk.dash.funnel.bar", map[string]any{"N": st.Reached, "Share": deskPercent(st.Reached, received)})}})
-		c.Table.Rows = append(c.Table.Rows, views.DeskRow{Head: name,
-			Cells: []string{views.Count(st.Reached), deskPercent(st.Reached, received), views.Count(st.Current)}})
+		c.Bars = append(c.Bars, views.ChartBar{Label: name, Values: []int64{st.Reached},
+			Texts: []string{d.t("desk.dash.funnel.bar", map[string]any{"N": st.Reached, "Share": percentOf(st.Reached, received)})}})
+		c.Table.Rows = append(c.Table.Rows, views.ChartRow{Head: name,
+			Cells: []string{views.Count(st.Reached), percentOf(st.Reached, received), views.Count(st.Current)}})
 		if i == 1 {
 			past = st.Reached
 		}
@@ -166,50 +166,50 @@ func (d deskView) funnel() views.DeskChart {
 			signed = st.Reached
 		}
 	}
-	c.Summary = d.t("desk.dash.funnel.summary", map[string]any{"N": received, "Past": past, "PastShare": deskPercent(past, received),
+	c.Summary = d.t("desk.dash.funnel.summary", map[string]any{"N": received, "Past": past, "PastShare": percentOf(past, received),
 		"Signed": signed, "Closed": d.s.Closed})
 	c.Note = d.t("desk.dash.funnel.note")
 	return c
 }
 
-func (d deskView) closed() views.DeskChart {
-	c := views.DeskChart{}
+func (d deskView) closed() views.Chart {
+	c := views.Chart{}
 	c.ID, c.Title = "desk-closed", d.t("desk.dash.closed.title")
-	c.Table = views.DeskTable{Caption: d.t("desk.dash.closed.caption"),
+	c.Table = views.ChartTable{Caption: d.t("desk.dash.closed.caption"),
 		Head: []string{d.t("desk.dash.col.reason"), d.t("desk.dash.col.count"), d.t("desk.dash.col.share_closed")}}
 	top := models.ReasonCount{}
 	for _, r := range d.s.Reasons {
 		name := d.t("desk.dash.reason." + r.Reason)
-		c.Bars = append(c.Bars, views.DeskBar{Label: name, Values: []int64{r.Count}, Texts: []string{views.Count(r.Count)}})
-		c.Table.Rows = append(c.Table.Rows, views.DeskRow{Head: name, Cells: []string{views.Count(r.Count), deskPercent(r.Count, d.s.Closed)}})
+		c.Bars = append(c.Bars, views.ChartBar{Label: name, Values: []int64{r.Count}, Texts: []string{views.Count(r.Count)}})
+		c.Table.Rows = append(c.Table.Rows, views.ChartRow{Head: name, Cells: []string{views.Count(r.Count), percentOf(r.Count, d.s.Closed)}})
 		if r.Count > top.Count {
 			top = r
 		}
 	}
-	c.Table.Foot = &views.DeskRow{Head: d.t("desk.dash.total"), Cells: []string{views.Count(d.s.Closed), deskPercent(d.s.Closed, d.s.Closed)}}
+	c.Table.Foot = &views.ChartRow{Head: d.t("desk.dash.total"), Cells: []string{views.Count(d.s.Closed), percentOf(d.s.Closed, d.s.Closed)}}
 	if d.s.Closed == 0 {
 		c.Summary = d.t("desk.dash.closed.summary_none")
 	} else {
-		c.Summary = d.t("desk.dash.closed.summary", map[string]any{"N": d.s.Closed, "Share": deskPercent(d.s.Closed, d.s.Responses.Received),
+		c.Summary = d.t("desk.dash.closed.summary", map[string]any{"N": d.s.Closed, "Share": percentOf(d.s.Closed, d.s.Responses.Received),
 			"Reason": d.t("desk.dash.reason." + top.Reason), "Top": top.Count})
 	}
 	return c
 }
 
 // groupChart is the chart and table of inquiries by region or by chain.
-func (d deskView) groupChart(id, kind string, groups []models.GroupCount, label func(models.GroupCount) string) views.DeskChart {
+func (d deskView) groupChart(id, kind string, groups []models.GroupCount, label func(models.GroupCount) string) views.Chart {
 	received := d.s.Responses.Received
-	c := views.DeskChart{}
+	c := views.Chart{}
 	c.ID, c.Title = id, d.t("desk.dash."+kind+".title")
-	c.Table = views.DeskTable{Caption: d.t("desk.dash." + kind + ".caption"),
+	c.Table = views.ChartTable{Caption: d.t("desk.dash." + kind + ".caption"),
 		Head: []string{d.t("desk.dash.col." + kind), d.t("desk.dash.col.count"), d.t("desk.dash.col.share")}}
 	for _, g := range groups {
 		name := label(g)
-		c.Bars = append(c.Bars, views.DeskBar{Label: name, Values: []int64{g.Count},
-			Texts: []string{views.Count(g.Count) + " · " + deskPercent(g.Count, received)}})
-		c.Table.Rows = append(c.Table.Rows, views.DeskRow{Head: name, Cells: []string{views.Count(g.Count), deskPercent(g.Count, received)}})
+		c.Bars = append(c.Bars, views.ChartBar{Label: name, Values: []int64{g.Count},
+			Texts: []string{views.Count(g.Count) + " · " + percentOf(g.Count, received)}})
+		c.Table.Rows = append(c.Table.Rows, views.ChartRow{Head: name, Cells: []string{views.Count(g.Count), percentOf(g.Count, received)}})
 	}
-	c.Table.Foot = &views.DeskRow{Head: d.t("desk.dash.total"), Cells: []string{views.Count(received), deskPercent(received, received)}}
+	c.Table.Foot = &views.ChartRow{Head: d.t("desk.dash.total"), Cells: []string{views.Count(received), percentOf(received, received)}}
 	// The summary names the group with most inquiries; those that named
 	// none are counted apart.
 	var top *models.GroupCount
@@ -228,12 +228,12 @@ func (d deskView) groupChart(id, kind string, groups []models.GroupCount, label 
 		c.Summary = d.t("desk.dash." + kind + ".summary_none")
 	} else {
 		c.Summary = d.t("desk.dash."+kind+".summary", map[string]any{"Name": label(*top), "N": top.Count,
-			"Share": deskPercent(top.Count, received), "Groups": named, "Unknown": unknown})
+			"Share": percentOf(top.Count, received), "Groups": named, "Unknown": unknown})
 	}
 	return c
 }
 
-func (d deskView) regions() views.DeskChart {
+func (d deskView) regions() views.Chart {
 	return d.groupChart("desk-regions", "region", d.s.Regions, func(g models.GroupCount) string {
 		if g.ID == 0 {
 			return d.t("desk.dash.region.unknown")
@@ -243,7 +243,7 @@ func (d deskView) regions() views.DeskChart {
 	})
 }
 
-func (d deskView) chains() views.DeskChart {
+func (d deskView) chains() views.Chart {
 	return d.groupChart("desk-chains", "chain", d.s.Chains, func(g models.GroupCount) string {
 		if g.ID == 0 {
 			return d.t("desk.dash.chain.unknown")
@@ -257,11 +257,11 @@ func (d deskView) chains() views.DeskChart {
 	})
 }
 
-func (d deskView) times() views.DeskChart {
+func (d deskView) times() views.Chart {
 	r := d.s.Responses
-	c := views.DeskChart{}
+	c := views.Chart{}
 	c.ID, c.Title = "desk-times", d.t("desk.dash.times.title")
-	c.Table = views.DeskTable{Caption: d.t("desk.dash.times.caption"),
+	c.Table = views.ChartTable{Caption: d.t("desk.dash.times.caption"),
 		Head: []string{d.t("desk.dash.col.band"), d.t("desk.dash.col.count"), d.t("desk.dash.col.share_answered")}}
 	var from time.Duration // the band's lower end
 	for _, b := range d.s.Times.Buckets() {
@@ -275,10 +275,10 @@ func (d deskView) times() views.DeskChart {
 			label = d.t("desk.dash.band", map[string]any{"From": from.Hours(), "To": b.UpTo.Hours()})
 		}
 		from = b.UpTo
-		c.Bars = append(c.Bars, views.DeskBar{Label: label, Values: []int64{b.Count}, Texts: []string{views.Count(b.Count)}})
-		c.Table.Rows = append(c.Table.Rows, views.DeskRow{Head: label, Cells: []string{views.Count(b.Count), deskPercent(b.Count, r.Answered)}})
+		c.Bars = append(c.Bars, views.ChartBar{Label: label, Values: []int64{b.Count}, Texts: []string{views.Count(b.Count)}})
+		c.Table.Rows = append(c.Table.Rows, views.ChartRow{Head: label, Cells: []string{views.Count(b.Count), percentOf(b.Count, r.Answered)}})
 	}
-	c.Table.Foot = &views.DeskRow{Head: d.t("desk.dash.answered"), Cells: []string{views.Count(r.Answered), deskPercent(r.Answered, r.Answered)}}
+	c.Table.Foot = &views.ChartRow{Head: d.t("desk.dash.answered"), Cells: []string{views.Count(r.Answered), percentOf(r.Answered, r.Answered)}}
 	if len(d.s.Times) == 0 {
 		c.Summary = d.t("desk.dash.times.summary_none", map[string]any{"Unanswered": r.Unanswered})
 	} else {
@@ -289,30 +289,30 @@ func (d deskView) times() views.DeskChart {
 	return c
 }
 
-func (d deskView) onTime() views.DeskChart {
+func (d deskView) onTime() views.Chart {
 	r := d.s.Responses
-	c := views.DeskChart{}
+	c := views.Chart{}
 	c.ID, c.Title = "desk-on-time", d.t("desk.dash.on_time.title")
-	c.Table = views.DeskTable{Caption: d.t("desk.dash.on_time.caption"),
+	c.Table = views.ChartTable{Caption: d.t("desk.dash.on_time.caption"),
 		Head: []string{d.t("desk.dash.col.outcome"), d.t("desk.dash.col.count"), d.t("desk.dash.col.share_due")}}
 	for _, o := range []struct {
 		id string
 		n  int64
 	}{{"on_time", r.OnTime}, {"late", r.Late}, {"overdue", r.Overdue}} {
 		label := d.t("desk.dash.outcome." + o.id)
-		c.Bars = append(c.Bars, views.DeskBar{Label: label, Values: []int64{o.n}, Texts: []string{views.Count(o.n) + " · " + deskPercent(o.n, r.Due)}})
-		c.Table.Rows = append(c.Table.Rows, views.DeskRow{Head: label, Cells: []string{views.Count(o.n), deskPercent(o.n, r.Due)}})
+		c.Bars = append(c.Bars, views.ChartBar{Label: label, Values: []int64{o.n}, Texts: []string{views.Count(o.n) + " · " + percentOf(o.n, r.Due)}})
+		c.Table.Rows = append(c.Table.Rows, views.ChartRow{Head: label, Cells: []string{views.Count(o.n), percentOf(o.n, r.Due)}})
 	}
-	c.Table.Foot = &views.DeskRow{Head: d.t("desk.dash.total"), Cells: []string{views.Count(r.Due), deskPercent(r.Due, r.Due)}}
-	c.Summary = d.t("desk.dash.on_time.summary", map[string]any{"Share": deskPercent(r.OnTime, r.Due), "N": r.OnTime, "Due": r.Due})
+	c.Table.Foot = &views.ChartRow{Head: d.t("desk.dash.total"), Cells: []string{views.Count(r.Due), percentOf(r.Due, r.Due)}}
+	c.Summary = d.t("desk.dash.on_time.summary", map[string]any{"Share": percentOf(r.OnTime, r.Due), "N": r.OnTime, "Due": r.Due})
 	c.Note = d.t("desk.dash.on_time.note", map[string]any{"Received": r.Received, "Due": r.Due, "Waiting": r.Received - r.Due})
 	return c
 }
 
-func (d deskView) load() views.DeskChart {
-	c := views.DeskChart{Series: []string{d.t("desk.dash.series.open"), d.t("desk.dash.series.overdue")}}
+func (d deskView) load() views.Chart {
+	c := views.Chart{Series: []string{d.t("desk.dash.series.open"), d.t("desk.dash.series.overdue")}}
 	c.ID, c.Title = "desk-load", d.t("desk.dash.load.title")
-	c.Table = views.DeskTable{Caption: d.t("desk.dash.load.caption"),
+	c.Table = views.ChartTable{Caption: d.t("desk.dash.load.caption"),
 		Head: []string{d.t("desk.dash.col.officer"), d.t("desk.dash.col.open"), d.t("desk.dash.col.overdue")}}
 	var open, overdue int64
 	var busiest models.OfficerLoad
@@ -324,15 +324,15 @@ func (d deskView) load() views.DeskChart {
 		case l.Disabled:
 			name = d.t("desk.dash.load.disabled", map[string]any{"Name": l.Name})
 		}
-		c.Bars = append(c.Bars, views.DeskBar{Label: name, Values: []int64{l.Open, l.Overdue}, Texts: []string{
+		c.Bars = append(c.Bars, views.ChartBar{Label: name, Values: []int64{l.Open, l.Overdue}, Texts: []string{
 			d.t("desk.dash.series.open.n", map[string]any{"N": l.Open}), d.t("desk.dash.series.overdue.n", map[string]any{"N": l.Overdue})}})
-		c.Table.Rows = append(c.Table.Rows, views.DeskRow{Head: name, Cells: []string{views.Count(l.Open), views.Count(l.Overdue)}})
+		c.Table.Rows = append(c.Table.Rows, views.ChartRow{Head: name, Cells: []string{views.Count(l.Open), views.Count(l.Overdue)}})
 		open, overdue = open+l.Open, overdue+l.Overdue
 		if l.StaffID != 0 && l.Open > busiest.Open {
 			busiest = l
 		}
 	}
-	c.Table.Foot = &views.DeskRow{Head: d.t("desk.dash.total"), Cells: []string{views.Count(open), views.Count(overdue)}}
+	c.Table.Foot = &views.ChartRow{Head: d.t("desk.dash.total"), Cells: []string{views.Count(open), views.Count(overdue)}}
 	c.Summary = d.t("desk.dash.load.summary", map[string]any{"Open": open, "Overdue": overdue})
 	if busiest.Open > 0 {
 		c.Summary += d.t("desk.dash.load.busiest", map[string]any{"Name": busiest.Name, "N": busiest.Open})
@@ -341,17 +341,17 @@ func (d deskView) load() views.DeskChart {
 	return c
 }
 
-func (d deskView) signed() views.DeskSection {
+func (d deskView) signed() views.ChartSection {
 	tot := d.s.Totals
-	s := views.DeskSection{ID: "desk-signed", Title: d.t("desk.dash.signed.title")}
-	s.Table = views.DeskTable{Caption: d.t("desk.dash.signed.caption"),
+	s := views.ChartSection{ID: "desk-signed", Title: d.t("desk.dash.signed.title")}
+	s.Table = views.ChartTable{Caption: d.t("desk.dash.signed.caption"),
 		Head: []string{d.t("desk.dash.col.project"), d.t("desk.dash.col.inquiries"), d.t("desk.dash.col.contracted")}}
 	for _, p := range d.s.Signed {
 		name, _ := i18n.Content(d.cx, p.Name, p.NameEn)
-		s.Table.Rows = append(s.Table.Rows, views.DeskRow{Head: name, Path: adminPrefix + "/projects/" + strconv.FormatInt(p.ID, 10),
+		s.Table.Rows = append(s.Table.Rows, views.ChartRow{Head: name, Path: adminPrefix + "/projects/" + strconv.FormatInt(p.ID, 10),
 			Cells: []string{views.Count(p.Inquiries), views.YuanPtr(d.cx, p.ContractedYuan)}})
 	}
-	s.Table.Foot = &views.DeskRow{Head: d.t("desk.dash.signed.total", map[string]any{"N": tot.Projects}),
+	s.Table.Foot = &views.ChartRow{Head: d.t("desk.dash.signed.total", map[string]any{"N": tot.Projects}),
 		Cells: []string{views.Count(tot.Inquiries), views.Yuan(d.cx, tot.ContractedYuan)}}
 	s.Summary = d.t("desk.dash.signed.summary", map[string]any{"N": tot.Inquiries, "Projects": tot.Projects,
 		"Amount": views.Yuan(d.cx, tot.ContractedYuan)})

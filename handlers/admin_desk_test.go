@@ -205,7 +205,7 @@ func TestDeskDashboardShowsThePeriodsFigures(t *testing.T) {
 	wantRow(t, "funnel", rows, "实地考察", "3", "33.3%", "0") // the closed one, by its history
 	wantRow(t, "funnel", rows, "洽谈中", "2", "22.2%", "1")
 	wantRow(t, "funnel", rows, "已签约", "1", "11.1%", "1")
-	if bars := funnel.Find("svg rect.desk-bar").Length(); bars != 6 {
+	if bars := funnel.Find("svg rect.chart-bar").Length(); bars != 6 {
 		t.Errorf("funnel draws %d bars, want 6", bars)
 	}
 	if labels := funnel.Find("svg text").Text(); !strings.Contains(labels, "实地考察 3件 · 33.3%") {
@@ -241,7 +241,7 @@ func TestDeskDashboardShowsThePeriodsFigures(t *testing.T) {
 	if s := onTime.Find(`[data-testid="summary"]`).Text(); !strings.Contains(s, "71.4%") || !strings.Contains(s, "7件中5件") {
 		t.Errorf("on-time summary %q", s)
 	}
-	if note := onTime.Find(".desk-note").Text(); !strings.Contains(note, "9件中的7件") || !strings.Contains(note, "其余2件") {
+	if note := onTime.Find(".chart-note").Text(); !strings.Contains(note, "9件中的7件") || !strings.Contains(note, "其余2件") {
 		t.Errorf("on-time denominator not explained: %q", note)
 	}
 	outcomes := tableRows(onTime)
@@ -260,7 +260,7 @@ func TestDeskDashboardShowsThePeriodsFigures(t *testing.T) {
 	if labels := load.Find("svg text").Text(); !strings.Contains(labels, "逾期 1") || !strings.Contains(labels, "办理中 3") {
 		t.Errorf("load bars do not say what they count: %q", labels)
 	}
-	if hatched := load.Find(`svg rect.desk-series-2[fill^="url(#"]`).Length(); hatched == 0 {
+	if hatched := load.Find(`svg rect.chart-series-2[fill^="url(#"]`).Length(); hatched == 0 {
 		t.Error("overdue bars are not hatched")
 	}
 
