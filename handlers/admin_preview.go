@@ -37,6 +37,8 @@ func (h *Handler) publicPage(t contentType) echo.HandlerFunc {
 		return h.ShowEvent
 	case "projects":
 		return h.ShowProject
+	case "reported-statistics":
+		return h.ShowReportedStatisticRegion
 	default:
 		return h.ShowNews
 	}

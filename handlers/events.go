@@ -54,10 +54,8 @@ func (h *Handler) ShowEvent(c echo.Context) error {
 		Fallback:       nameFallback || summaryFallback,
 		Source:         row.Source,
 		Updated:        views.Updated{Text: views.Date(cx, e.UpdatedAt), ISO: views.ISODate(e.UpdatedAt)},
-		LinkedTotals: i18n.T(cx, "event.linked.totals", map[string]any{
-			"Count": d.Totals.Count, "Contracted": views.Yuan(cx, d.Totals.ContractedYuan),
-		}),
-		Crumbs: []views.Crumb{{Path: "/events", Name: i18n.T(cx, "events.title")}, {Path: "/events/" + e.Slug, Name: row.Name}},
+		Funnel:         eventFunnel(cx, e, d.Funnel),
+		Crumbs:         []views.Crumb{{Path: "/events", Name: i18n.T(cx, "events.title")}, {Path: "/events/" + e.Slug, Name: row.Name}},
 	}
 	if e.ReportedProjectCount != nil {
 		v.ReportedProjects = i18n.T(cx, "event.reported.projects", map[string]any{"N": *e.ReportedProjectCount})

@@ -198,9 +198,20 @@ func (h *Handler) ShowProject(c echo.Context) error {
 		name, _ := i18n.Content(cx, d.Park.Name, d.Park.NameEn)
 		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "project.park"), Value: name, Path: "/parks/" + d.Park.Slug})
 	}
-	if p.SigningEvent != nil {
-		name, _ := i18n.Content(cx, p.SigningEvent.Name, p.SigningEvent.NameEn)
-		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "project.event"), Value: name, Path: "/events/" + p.SigningEvent.Slug})
+	if p.ContractCurrency != models.CurrencyYuan && p.ContractAmountOriginal.Valid && p.ContractRateOn != nil {
+		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "project.contract.original"), Value: i18n.T(cx, "project.contract.converted", map[string]any{
+			"Amount": views.ForeignAmount(cx, p.ContractAmountOriginal.Decimal, p.ContractCurrency),
+			"Rate":   p.ContractRateToYuan.Decimal.String(), "Currency": p.ContractCurrency, "Date": views.Date(cx, *p.ContractRateOn),
+		})})
+	}
+	// Every event the project was announced at, with its role there: one
+	// project, however often it was announced.
+	for _, a := range p.Appearances {
+		if a.Event == nil {
+			continue // the event is not public
+		}
+		name, _ := i18n.Content(cx, a.Event.Name, a.Event.NameEn)
+		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "appearance.role."+a.Role), Value: name + " · " + views.Date(cx, a.Event.HeldOn), Path: "/events/" + a.Event.Slug})
 	}
 	if p.SignedOn != nil {
 		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "project.signed"), Value: views.Date(cx, *p.SignedOn)})

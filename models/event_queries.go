@@ -16,29 +16,53 @@ func PublicEvents(ctx context.Context, db *gorm.DB) ([]SigningEvent, error) {
 	return events, err
 }
 
+// LatestEvents lists the newest published signing events, of the given
+// regions when any are given.
+func LatestEvents(ctx context.Context, db *gorm.DB, regionIDs []int64, limit int) ([]SigningEvent, error) {
+	q := db.WithContext(ctx).Scopes(Public("signing_events"))
+	if len(regionIDs) > 0 {
+		q = q.Where("region_id IN ?", regionIDs)
+	}
+	var events []SigningEvent
+	err := q.Order("held_on DESC, id DESC").Limit(limit).Find(&events).Error
+	return events, err
+}
+
 // EventDetail is a signing event with the projects linked to it.
 type EventDetail struct {
 	Event    SigningEvent
-	Projects []Project
-	Totals   ProjectTotals // of the linked projects, next to what the event announced
+	Projects []Project        // with Region, ordered as entered
+	Roles    map[int64]string // project id -> its role at this event
+	Funnel   EventFunnel      // of the linked projects, next to what the event announced
 }
 
-// LoadEvent reads a published signing event by slug.
+// LoadEvent reads a published signing event by slug, with its published
+// projects and their funnel.
 func LoadEvent(ctx context.Context, db *gorm.DB, slug string) (EventDetail, error) {
-	var d EventDetail
+	d := EventDetail{Roles: map[int64]string{}}
 	db = db.WithContext(ctx)
 	err := notFound(db.Scopes(Public("signing_events")).Preload("Region").Preload("SourceArticle").
 		Where("slug = ?", slug).Take(&d.Event).Error)
 	if err != nil {
 		return d, err
 	}
-	linked := db.Model(&Project{}).Scopes(Public("projects")).Where("signing_event_id = ?", d.Event.ID)
-	if err := linked.Session(&gorm.Session{}).Preload("Region").Order("id").Find(&d.Projects).Error; err != nil {
+	var appearances []ProjectAppearance
+	if err := db.Where("signing_event_id = ?", d.Event.ID).Order("project_id").Find(&appearances).Error; err != nil {
 		return d, err
 	}
-	err = linked.Session(&gorm.Session{}).
-		Select("count(*) AS count, coalesce(sum(contracted_amount_yuan), 0) AS contracted_yuan, coalesce(sum(completed_investment_yuan), 0) AS completed_yuan").
-		Scan(&d.Totals).Error
+	if len(appearances) == 0 {
+		return d, nil
+	}
+	ids := make([]int64, len(appearances))
+	for i, a := range appearances {
+		ids[i] = a.ProjectID
+		d.Roles[a.ProjectID] = a.Role
+	}
+	if err := db.Scopes(Public("projects")).Preload("Region").Where("id IN ?", ids).Order("id").Find(&d.Projects).Error; err != nil {
+		return d, err
+	}
+	funnels, err := EventFunnels(ctx, db, []int64{d.Event.ID})
+	d.Funnel = funnels[d.Event.ID]
 	return d, err
 }
 

@@ -48,10 +48,13 @@ type Project struct {
 	RegionID                int64
 	ChainID                 *int64
 	ParkID                  *int64
-	SigningEventID          *int64
 	Category                string
 	BuildType               string
-	ContractedAmountYuan    *int64
+	ContractedAmountYuan    *int64              // converted at the signing's rate when signed in another currency
+	ContractCurrency        string              `gorm:"default:CNY"`
+	ContractAmountOriginal  decimal.NullDecimal // as signed, in ContractCurrency; null for yuan
+	ContractRateToYuan      decimal.NullDecimal // yuan per unit of ContractCurrency, stored with the signing
+	ContractRateOn          *time.Time          `gorm:"type:date"`
 	PlannedInvestmentYuan   *int64
 	CompletedInvestmentYuan int64
 	Stage                   string
@@ -64,11 +67,40 @@ type Project struct {
 	SourceArticleID         *int64
 	Publishing
 
-	Region        *Region          `gorm:"foreignKey:RegionID"`
-	SigningEvent  *SigningEvent    `gorm:"foreignKey:SigningEventID"`
-	SourceArticle *NewsArticle     `gorm:"foreignKey:SourceArticleID"`
-	Managers      []ProjectManager `gorm:"foreignKey:ProjectID"`
-	Reports       []ProjectReport  `gorm:"foreignKey:ProjectID"`
+	Region        *Region             `gorm:"foreignKey:RegionID"`
+	Appearances   []ProjectAppearance `gorm:"foreignKey:ProjectID"`
+	SourceArticle *NewsArticle        `gorm:"foreignKey:SourceArticleID"`
+	Managers      []ProjectManager    `gorm:"foreignKey:ProjectID"`
+	Reports       []ProjectReport     `gorm:"foreignKey:ProjectID"`
+}
+
+// CurrencyYuan is the currency of amounts that need no conversion.
+const CurrencyYuan = "CNY"
+
+// ContractCurrencies are the currencies a project may be signed in: yuan,
+// the currencies of the usual foreign investors and Mongolia's, next door.
+var ContractCurrencies = []string{CurrencyYuan, "USD", "EUR", "HKD", "JPY", "KRW", "GBP", "SGD", "MNT"}
+
+// Roles of a project's appearance at an event.
+const (
+	RoleSigned            = "signed"
+	RoleReSigned          = "re_signed"
+	RoleConstructionStart = "construction_start"
+)
+
+// AppearanceRoles lists the roles in the order a project meets them.
+var AppearanceRoles = []string{RoleSigned, RoleReSigned, RoleConstructionStart}
+
+// ProjectAppearance is one event a project was announced at, with the role
+// it had there. A project appears at an event at most once.
+type ProjectAppearance struct {
+	ID             int64
+	ProjectID      int64
+	Position       int
+	SigningEventID int64
+	Role           string
+
+	Event *SigningEvent `gorm:"foreignKey:SigningEventID"`
 }
 
 // ProjectManager is one of a project's 项目管家.

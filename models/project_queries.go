@@ -50,7 +50,7 @@ func (f ProjectFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("projects.chain_id = ?", f.ChainID)
 	}
 	if f.EventID != 0 {
-		q = q.Where("projects.signing_event_id = ?", f.EventID)
+		q = q.Where("EXISTS (SELECT 1 FROM project_appearances a WHERE a.project_id = projects.id AND a.signing_event_id = ?)", f.EventID)
 	}
 	if f.Category != "" {
 		q = q.Where("projects.category = ?", f.Category)
@@ -103,7 +103,7 @@ func PublicEventBySlug(ctx context.Context, db *gorm.DB, slug string) (SigningEv
 
 // ProjectDetail is everything a project's page shows.
 type ProjectDetail struct {
-	Project       Project // with Region, SigningEvent, Managers and Reports
+	Project       Project // with Region, Appearances (published events only), Managers and Reports
 	Chain         *IndustryChain
 	Park          *Park
 	Contacts      []Contact
@@ -115,7 +115,11 @@ func LoadProject(ctx context.Context, db *gorm.DB, slug string) (ProjectDetail, 
 	var d ProjectDetail
 	db = db.WithContext(ctx)
 	err := notFound(db.Scopes(Public("projects")).Preload("Region").
-		Preload("SigningEvent", func(q *gorm.DB) *gorm.DB { return q.Scopes(Public("signing_events")) }).
+		Preload("Appearances", func(q *gorm.DB) *gorm.DB {
+			return q.Joins("JOIN signing_events ON signing_events.id = project_appearances.signing_event_id AND signing_events.deleted_at IS NULL").
+				Scopes(Public("signing_events")).Order("signing_events.held_on, project_appearances.position")
+		}).
+		Preload("Appearances.Event").
 		Preload("Managers", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).
 		Preload("Reports", func(q *gorm.DB) *gorm.DB { return q.Order("reported_on DESC, id DESC") }).
 		Where("slug = ?", slug).Take(&d.Project).Error)

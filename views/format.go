@@ -33,6 +33,22 @@ func Yuan(ctx context.Context, amount int64) string {
 	return i18n.Chinese(ctx, s)
 }
 
+// ForeignAmount formats an amount as signed in another currency, with the
+// currency's name in the page's language: "5000万美元", "50,000,000 USD".
+func ForeignAmount(ctx context.Context, amount decimal.Decimal, currency string) string {
+	if i18n.FromContext(ctx) == i18n.En {
+		return Thousands(amount.String()) + " " + currency
+	}
+	name := i18n.T(ctx, "currency."+currency)
+	switch {
+	case amount.GreaterThanOrEqual(decimal.NewFromInt(100_000_000)):
+		return amount.Shift(-8).String() + "亿" + name
+	case amount.GreaterThanOrEqual(decimal.NewFromInt(10_000)):
+		return amount.Shift(-4).String() + "万" + name
+	}
+	return amount.String() + name
+}
+
 // YuanShort formats an amount for a headline card, where a twelve-digit
 // number does not fit: Chinese pages as Yuan, English pages in millions or
 // billions ("170.39 billion yuan").
