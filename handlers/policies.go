@@ -128,12 +128,17 @@ func (h *Handler) regionOptions(cx context.Context, selected string) ([]views.Op
 	if err != nil {
 		return nil, err
 	}
+	return regionOptionsOf(cx, regions, selected), nil
+}
+
+// regionOptionsOf is the region filter's choices from regions already read.
+func regionOptionsOf(cx context.Context, regions []models.Region, selected string) []views.Option {
 	opts := []views.Option{{Value: "", Label: i18n.T(cx, "filter.any")}}
 	for _, r := range regions {
 		name, _ := i18n.Content(cx, r.Name, r.NameEn)
 		opts = append(opts, views.Option{Value: r.Slug, Label: name, Selected: r.Slug == selected})
 	}
-	return opts, nil
+	return opts
 }
 
 func (h *Handler) chainOptions(cx context.Context, selected string) ([]views.Option, error) {

@@ -47,6 +47,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	localized(e, "/projects/:slug", h.ShowProject)
 	localized(e, "/events", h.ListEvents)
 	localized(e, "/events/:slug", h.ShowEvent)
+	localized(e, "/statistics", h.ShowStatistics)
+	localized(e, "/statistics/:file", h.StatisticsData)
 	localized(e, "/news", h.ListNews)
 	localized(e, "/news/:slug", h.ShowNews)
 	localized(e, "/search", h.Search)

@@ -35,6 +35,7 @@ const (
 	benchDB      = "portal_bench"
 	projectCount = 100_000
 	policyCount  = 10_000
+	eventCount   = 500
 )
 
 func main() {
@@ -59,7 +60,9 @@ func run() error {
 	if err := adminExec(ctx, admin.String(), "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)", "CREATE DATABASE "+benchDB); err != nil {
 		return err
 	}
-	defer func() { _ = adminExec(ctx, admin.String(), "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)") }()
+	if os.Getenv("BENCH_KEEP_DB") == "" { // set it to look at the plans by hand afterwards
+		defer func() { _ = adminExec(ctx, admin.String(), "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)") }()
+	}
 
 	db, err := models.Open(ctx, benchURL.String(), models.DefaultPool, 10*time.Second, quiet)
 	if err != nil {
@@ -76,7 +79,11 @@ func run() error {
 	for _, step := range []struct {
 		sql  string
 		args []any
-	}{{syntheticProjects, []any{projectCount}}, {syntheticPolicies, []any{policyCount}}, {syntheticBenefits, nil}} {
+	}{
+		{syntheticProjects, []any{projectCount}}, {syntheticEvents, []any{eventCount}},
+		{syntheticAppearances, []any{eventCount, eventCount}},
+		{syntheticPolicies, []any{policyCount}}, {syntheticBenefits, nil},
+	} {
 		if err := db.Exec(step.sql, step.args...).Error; err != nil {
 			return fmt.Errorf("synthetic data: %w", err)
 		}
@@ -104,7 +111,8 @@ func run() error {
 // chains and stages, with amounts, dates and searchable names.
 const syntheticProjects = `
 INSERT INTO projects (slug, name, investor, region_id, chain_id, category, build_type, stage,
-	contracted_amount_yuan, completed_investment_yuan, signed_on, summary, status)
+	contracted_amount_yuan, planned_investment_yuan, completed_investment_yuan, signed_on, summary, status,
+	contract_currency, contract_amount_original, contract_rate_to_yuan, contract_rate_on)
 SELECT 'synthetic-project-' || g,
 	(ARRAY['电子','物流','新能源','农畜产品','装备','云计算','医药','文旅'])[1 + g % 8] || '合成项目' || g,
 	'合成投资企业' || (g % 997),
@@ -112,12 +120,36 @@ SELECT 'synthetic-project-' || g,
 	(ARRAY['agriculture','industry','commerce_logistics','infrastructure','social'])[1 + g % 5],
 	(ARRAY['new','continuing'])[1 + g % 2],
 	(ARRAY['signed','preparing','started','under_construction','completed','producing'])[1 + g % 6],
-	(g % 5000 + 1)::bigint * 1000000, (g % 300)::bigint * 1000000,
+	CASE WHEN g % 50 = 0 THEN (g % 5000 + 1)::bigint * 725000 ELSE (g % 5000 + 1)::bigint * 1000000 END,
+	CASE WHEN g % 7 <> 0 THEN (g % 4000 + 1)::bigint * 1500000 END,
+	(g % 300)::bigint * 1000000,
 	date '2015-01-01' + (g % 4000),
-	'合成数据,用于压力测试。', 'published'
+	'合成数据,用于压力测试。', 'published',
+	CASE WHEN g % 50 = 0 THEN 'USD' ELSE 'CNY' END,
+	CASE WHEN g % 50 = 0 THEN (g % 5000 + 1)::bigint * 100000 END,
+	CASE WHEN g % 50 = 0 THEN 7.25 END,
+	CASE WHEN g % 50 = 0 THEN date '2015-01-01' + (g % 4000) END
 FROM generate_series(1, ?) g
 JOIN LATERAL (SELECT id FROM regions ORDER BY id OFFSET (g % 16) LIMIT 1) r ON true
 JOIN LATERAL (SELECT id FROM industry_chains ORDER BY id OFFSET (g % 19) LIMIT 1) c ON true`
+
+// Signing events, with every second project signed at one and every tenth
+// signed again at the next: the funnels count each project once.
+const syntheticEvents = `
+INSERT INTO signing_events (slug, region_id, kind, name, held_on, reported_project_count, reported_total_yuan, summary, status)
+SELECT 'synthetic-event-' || g, r.id, 'ceremony', '合成签约活动' || g, date '2015-01-01' + g * 8, 100, g::bigint * 1000000000, '合成数据。', 'published'
+FROM generate_series(1, ?) g
+JOIN LATERAL (SELECT id FROM regions ORDER BY id OFFSET (g % 16) LIMIT 1) r ON true`
+
+const syntheticAppearances = `
+INSERT INTO project_appearances (project_id, position, signing_event_id, role)
+SELECT p.id, 1, e.id, 'signed'
+FROM projects p JOIN signing_events e ON e.slug = 'synthetic-event-' || (1 + p.id % ?)
+WHERE p.slug LIKE 'synthetic-project-%' AND p.id % 2 = 0
+UNION ALL
+SELECT p.id, 2, e.id, 're_signed'
+FROM projects p JOIN signing_events e ON e.slug = 'synthetic-event-' || (1 + (p.id + 1) % ?)
+WHERE p.slug LIKE 'synthetic-project-%' AND p.id % 10 = 0`
 
 const syntheticPolicies = `
 INSERT INTO policies (slug, region_id, title, issuing_body, issued_on, effective_on, expires_on, summary, body, status)
@@ -173,12 +205,28 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			_, _, err := models.SearchPolicies(ctx, d, models.PolicyFilter{Text: []string{"补贴", "補貼"}, Limit: 20})
 			return err
 		}},
+		{"statistics (every breakdown in one pass)", func(d *gorm.DB) error {
+			_, err := models.LoadStatistics(ctx, d, models.StatisticsFilter{})
+			return err
+		}},
+		{"statistics for a region with sub-regions", func(d *gorm.DB) error {
+			_, err := models.LoadStatistics(ctx, d, models.StatisticsFilter{RegionIDs: below})
+			return err
+		}},
+		{"funnels of the latest events", func(d *gorm.DB) error {
+			var ids []int64
+			if err := d.Table("signing_events").Order("held_on DESC").Limit(12).Pluck("id", &ids).Error; err != nil {
+				return err
+			}
+			_, err := models.EventFunnels(ctx, d, ids)
+			return err
+		}},
 		{"search 电子 (and its Traditional spelling)", func(d *gorm.DB) error {
 			_, err := models.Search(ctx, d, []string{"电子", "電子"}, 10)
 			return err
 		}},
 	}
-	seqScan := regexp.MustCompile(`Seq Scan on (projects|policies|benefit_items|search_documents)\b`)
+	seqScan := regexp.MustCompile(`Seq Scan on (projects|policies|benefit_items|search_documents|project_appearances)\b`)
 	fmt.Println("== query plans")
 	for _, c := range cases {
 		// The plans printed are those of the SQL the pages really send.
@@ -225,6 +273,10 @@ func loadTest(db *gorm.DB, quiet *slog.Logger) error {
 		{"policy detail", "/policies/chifeng-electronics-intelligent-manufacturing-support"},
 		{"region detail", "/regions/chifeng"},
 		{"search", "/search?q=" + url.QueryEscape("电子")},
+		{"statistics", "/statistics"},
+		{"statistics region", "/statistics?region=chifeng"},
+		{"statistics csv", "/statistics/by-region.csv"},
+		{"event funnel", "/events/synthetic-event-250"},
 	}
 	fmt.Println("== load: wrk, 2 threads, 8 connections, 5 s per page, on 127.0.0.1")
 	fmt.Printf("%-16s %10s %10s %10s\n", "page", "req/s", "p50", "p99")

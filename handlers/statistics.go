@@ -1,0 +1,334 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"encoding/csv"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"investportal/models"
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+// The public statistics: the page (/statistics) and one download per
+// breakdown at a stable address, /statistics/<dataset>.csv or .json, both
+// taking the page's region filter. Every number is computed from the
+// portal's own records of distinct projects, and says so; the figures the
+// bureau announced are shown beside them, labelled as announced.
+
+// statDatasets are the downloadable breakdowns, in the page's order.
+var statDatasets = []string{"overview", "by-year", "by-region", "by-chain", "by-category", "by-stage", "events"}
+
+// statEventLimit is how many of the latest events the funnel table shows;
+// every event's own page has its funnel.
+const statEventLimit = 12
+
+// statRecord is one row of a breakdown: what it is about, and the funnel
+// of its distinct projects. The page's tables, the CSV and the JSON are all
+// made from these, so they cannot disagree.
+type statRecord struct {
+	Key               string   `json:"key"`  // year, slug or code; "" for "none"
+	Name              string   `json:"name"` // in the page's language
+	Depth             *int     `json:"depth,omitempty"`
+	HeldOn            string   `json:"held_on,omitempty"`
+	AnnouncedProjects *int     `json:"announced_projects,omitempty"`
+	AnnouncedYuan     *int64   `json:"announced_yuan,omitempty"`
+	Projects          int64    `json:"projects"`
+	Started           int64    `json:"started"`
+	Producing         int64    `json:"producing"`
+	StartRate         *float64 `json:"start_rate"` // null with no project
+	WithAmount        int64    `json:"projects_with_contracted_amount"`
+	Converted         int64    `json:"projects_converted_from_foreign_currency"`
+	ContractedYuan    int64    `json:"contracted_yuan"`
+	WithPlan          int64    `json:"projects_with_planned_investment"`
+	PlannedYuan       int64    `json:"planned_yuan"`
+	CompletedYuan     int64    `json:"completed_yuan"`
+	CompletedPlanned  int64    `json:"completed_yuan_of_projects_with_plan"`
+	CompletedContract int64    `json:"completed_yuan_of_projects_with_contracted_amount"`
+}
+
+func newStatRecord(key, name string, f models.Funnel) statRecord {
+	r := statRecord{
+		Key: key, Name: name, Projects: f.Projects, Started: f.Started, Producing: f.Producing,
+		WithAmount: f.WithAmount, Converted: f.Converted, ContractedYuan: f.ContractedYuan,
+		WithPlan: f.WithPlan, PlannedYuan: f.PlannedYuan, CompletedYuan: f.CompletedYuan,
+		CompletedPlanned: f.CompletedOfPlannedYuan, CompletedContract: f.CompletedOfContractedYuan,
+	}
+	if rate, ok := f.StartRate(); ok {
+		r.StartRate = &rate
+	}
+	return r
+}
+
+// statCSVColumns are the CSV's columns, each read from a statRecord.
+var statCSVColumns = []struct {
+	id  string
+	get func(statRecord) string
+}{
+	{"key", func(r statRecord) string { return r.Key }},
+	{"name", func(r statRecord) string { return spreadsheetText(r.Name) }},
+	{"held_on", func(r statRecord) string { return r.HeldOn }},
+	{"announced_projects", func(r statRecord) string { return optInt(r.AnnouncedProjects) }},
+	{"announced_yuan", func(r statRecord) string { return optInt64(r.AnnouncedYuan) }},
+	{"projects", func(r statRecord) string { return strconv.FormatInt(r.Projects, 10) }},
+	{"started", func(r statRecord) string { return strconv.FormatInt(r.Started, 10) }},
+	{"producing", func(r statRecord) string { return strconv.FormatInt(r.Producing, 10) }},
+	{"start_rate", func(r statRecord) string {
+		if r.StartRate == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*r.StartRate*100, 'f', 1, 64)
+	}},
+	{"with_amount", func(r statRecord) string { return strconv.FormatInt(r.WithAmount, 10) }},
+	{"converted", func(r statRecord) string { return strconv.FormatInt(r.Converted, 10) }},
+	{"contracted_yuan", func(r statRecord) string { return strconv.FormatInt(r.ContractedYuan, 10) }},
+	{"with_plan", func(r statRecord) string { return strconv.FormatInt(r.WithPlan, 10) }},
+	{"planned_yuan", func(r statRecord) string { return strconv.FormatInt(r.PlannedYuan, 10) }},
+	{"completed_yuan", func(r statRecord) string { return strconv.FormatInt(r.CompletedYuan, 10) }},
+	{"completed_planned", func(r statRecord) string { return strconv.FormatInt(r.CompletedPlanned, 10) }},
+	{"completed_contract", func(r statRecord) string { return strconv.FormatInt(r.CompletedContract, 10) }},
+}
+
+func optInt(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
+}
+
+func optInt64(n *int64) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.FormatInt(*n, 10)
+}
+
+// statistics is everything the page and the downloads are made from.
+type statistics struct {
+	region   *models.Region // the filter, nil for everywhere
+	regions  []models.Region
+	stats    models.Statistics
+	datasets map[string][]statRecord
+}
+
+// loadStatistics reads the statistics for the request's region filter.
+func (h *Handler) loadStatistics(c echo.Context) (statistics, error) {
+	cx := ctx(c)
+	r := newQueryReader(c)
+	region, ok, err := h.regionFilter(cx, r, r.slug("region"))
+	if err != nil {
+		return statistics{}, err
+	}
+	if err := r.err(); err != nil {
+		return statistics{}, err
+	}
+	var s statistics
+	var filter models.StatisticsFilter
+	if ok {
+		s.region = &region
+		if filter.RegionIDs, err = models.RegionIDsBelow(cx, h.db, region.ID); err != nil {
+			return s, err
+		}
+	}
+	if s.stats, err = models.LoadStatistics(cx, h.db, filter); err != nil {
+		return s, err
+	}
+	if s.regions, err = models.PublicRegions(cx, h.db); err != nil {
+		return s, err
+	}
+	chains, err := models.PublicChains(cx, h.db)
+	if err != nil {
+		return s, err
+	}
+	events, err := models.LatestEvents(cx, h.db, filter.RegionIDs, statEventLimit)
+	if err != nil {
+		return s, err
+	}
+	ids := make([]int64, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	funnels, err := models.EventFunnels(cx, h.db, ids)
+	if err != nil {
+		return s, err
+	}
+	s.datasets = statRecords(cx, s.stats, s.regions, chains, events, funnels)
+	return s, nil
+}
+
+// statRecords lays out every breakdown as records.
+func statRecords(cx context.Context, st models.Statistics, regions []models.Region, chains []models.IndustryChain,
+	events []models.SigningEvent, funnels map[int64]models.EventFunnel) map[string][]statRecord {
+	out := map[string][]statRecord{"overview": {newStatRecord("all", i18n.T(cx, "stats.all"), st.Total)}}
+	for _, y := range st.ByYear {
+		key, name := strconv.Itoa(y.Year), i18n.T(cx, "stats.year", map[string]any{"Y": y.Year})
+		if y.Year == 0 {
+			key, name = "", i18n.T(cx, "stats.year.none")
+		}
+		out["by-year"] = append(out["by-year"], newStatRecord(key, name, y.Funnel))
+	}
+	for _, t := range models.RollUpRegions(regions, st.ByRegion) {
+		name, _ := i18n.Content(cx, t.Region.Name, t.Region.NameEn)
+		rec := newStatRecord(t.Region.Slug, name, t.Funnel)
+		rec.Depth = &t.Depth
+		out["by-region"] = append(out["by-region"], rec)
+	}
+	chainByID := map[int64]models.IndustryChain{}
+	for _, ch := range chains {
+		chainByID[ch.ID] = ch
+	}
+	var noChain models.Funnel // no chain, or one that is not public
+	for _, k := range st.ByChain {
+		ch, ok := chainByID[k.ID]
+		if !ok {
+			noChain = noChain.Add(k.Funnel)
+			continue
+		}
+		name, _ := i18n.Content(cx, ch.Name, ch.NameEn)
+		out["by-chain"] = append(out["by-chain"], newStatRecord(ch.Slug, name, k.Funnel))
+	}
+	slices.SortStableFunc(out["by-chain"], func(a, b statRecord) int { return cmp.Compare(b.Projects, a.Projects) })
+	if noChain.Projects > 0 {
+		out["by-chain"] = append(out["by-chain"], newStatRecord("", i18n.T(cx, "stats.chain.none"), noChain))
+	}
+	for _, n := range st.ByCategory {
+		out["by-category"] = append(out["by-category"], newStatRecord(n.Name, i18n.T(cx, "project.category."+n.Name), n.Funnel))
+	}
+	for _, n := range st.ByStage {
+		out["by-stage"] = append(out["by-stage"], newStatRecord(n.Name, i18n.T(cx, "project.stage."+n.Name), n.Funnel))
+	}
+	out["events"] = []statRecord{}
+	for _, e := range events {
+		name, _ := i18n.Content(cx, e.Name, e.NameEn)
+		rec := newStatRecord(e.Slug, name, funnels[e.ID].Funnel)
+		rec.HeldOn = views.ISODate(e.HeldOn)
+		rec.AnnouncedProjects, rec.AnnouncedYuan = e.ReportedProjectCount, e.ReportedTotalYuan
+		out["events"] = append(out["events"], rec)
+	}
+	return out
+}
+
+// ShowStatistics is the public statistics page.
+func (h *Handler) ShowStatistics(c echo.Context) error {
+	s, err := h.loadStatistics(c)
+	if err != nil {
+		return err
+	}
+	cx := ctx(c)
+	regionOpts := regionOptionsOf(cx, s.regions, regionSlug(s.region))
+	p := h.page(c, "statistics", i18n.T(cx, "stats.title"), i18n.T(cx, "stats.lead"))
+	p.Query = c.QueryString()
+	p.NoIndex = p.Query != ""
+	v := views.StatisticsView{
+		Page:     p,
+		Form:     views.FilterForm{Action: "/statistics", Selects: []views.SelectField{{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regionOpts}}},
+		Figures:  statFigures(cx, s.stats.Total),
+		Honesty:  totalsNotes(cx, s.stats.Total, nil, nil),
+		ByYear:   statChart(cx, "by-year", s.datasets["by-year"], false),
+		ByRegion: statChart(cx, "by-region", s.datasets["by-region"], false),
+		ByChain:  statChart(cx, "by-chain", s.datasets["by-chain"], false),
+		ByStage:  statChart(cx, "by-stage", s.datasets["by-stage"], true),
+		Done:     plannedChart(cx, s.datasets["by-category"]),
+		Events:   eventFunnelSection(cx, s.datasets["events"]),
+	}
+	if s.region != nil {
+		name, _ := i18n.Content(cx, s.region.Name, s.region.NameEn)
+		v.Scope = i18n.T(cx, "stats.scope.region", map[string]any{"Region": name})
+	} else {
+		v.Scope = i18n.T(cx, "stats.scope.all")
+	}
+	var reportedIn []int64
+	if s.region != nil {
+		if reportedIn, err = models.RegionIDsBelow(cx, h.db, s.region.ID); err != nil {
+			return err
+		}
+	}
+	reported, err := models.PublicReportedStatistics(cx, h.db, reportedIn)
+	if err != nil {
+		return err
+	}
+	v.Reported = reportedRows(cx, reported)
+	query := ""
+	if s.region != nil {
+		query = "?region=" + s.region.Slug
+	}
+	for _, d := range statDatasets {
+		v.Downloads = append(v.Downloads, views.Download{
+			Label: i18n.T(cx, "stats.dataset."+d), CSV: "/statistics/" + d + ".csv" + query, JSON: "/statistics/" + d + ".json" + query,
+		})
+	}
+	return render(c, http.StatusOK, views.StatisticsPage(v))
+}
+
+func regionSlug(r *models.Region) string {
+	if r == nil {
+		return ""
+	}
+	return r.Slug
+}
+
+// StatisticsData serves one breakdown as CSV (UTF-8 with a BOM, for Excel)
+// or JSON, at /statistics/<dataset>.<csv|json>.
+func (h *Handler) StatisticsData(c echo.Context) error {
+	name := c.Param("file")
+	dataset, format, _ := strings.Cut(name, ".")
+	if !slices.Contains(statDatasets, dataset) || (format != "csv" && format != "json") {
+		return echo.ErrNotFound
+	}
+	s, err := h.loadStatistics(c)
+	if err != nil {
+		return err
+	}
+	cx := ctx(c)
+	rows := s.datasets[dataset]
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="statistics-`+dataset+suffixOf(s.region)+"."+format+`"`)
+	if format == "json" {
+		return c.JSON(http.StatusOK, map[string]any{
+			"dataset":     dataset,
+			"region":      regionSlug(s.region),
+			"language":    string(i18n.FromContext(cx)),
+			"counts":      i18n.T(cx, "stats.counts"),
+			"amount_unit": "yuan",
+			"rows":        rows,
+		})
+	}
+	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	res.WriteHeader(http.StatusOK)
+	if _, err := res.Write([]byte("\uFEFF")); err != nil {
+		return err
+	}
+	w := csv.NewWriter(res)
+	w.UseCRLF = true
+	header := make([]string, len(statCSVColumns))
+	for i, col := range statCSVColumns {
+		header[i] = i18n.T(cx, "stats.csv."+col.id)
+	}
+	if err := w.Write(header); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		line := make([]string, len(statCSVColumns))
+		for i, col := range statCSVColumns {
+			line[i] = col.get(r)
+		}
+		if err := w.Write(line); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func suffixOf(r *models.Region) string {
+	if r == nil {
+		return ""
+	}
+	return "-" + r.Slug
+}
