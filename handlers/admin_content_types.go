@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/shopspring/decimal"
+
 	"investportal/models"
 )
 
@@ -208,10 +210,15 @@ var contentTypes = []contentType{
 			regionField,
 			{Name: "chain_id", Label: "产业链", Widget: widgetRef, Ref: "chains"},
 			{Name: "park_id", Label: "所在园区", Widget: widgetRef, Ref: "parks"},
-			{Name: "signing_event_id", Label: "签约活动", Widget: widgetRef, Ref: "events"},
 			{Name: "category", Label: "类别", Widget: widgetChoice, Required: true, Labels: "project.category.", Choices: models.ProjectCategories},
 			{Name: "build_type", Label: "建设性质", Widget: widgetChoice, Required: true, Labels: "project.build.", Choices: []string{"new", "continuing"}},
-			{Name: "contracted_amount_yuan", Label: "签约额(万元)", Widget: widgetMoney},
+			{Name: "contracted_amount_yuan", Label: "签约额(万元)", Widget: widgetMoney,
+				Help: "以外币签约时由原币金额和汇率算出,无需填写。"},
+			{Name: "contract_currency", Label: "签约币种", Widget: widgetChoice, Required: true, Labels: "currency.", Choices: models.ContractCurrencies},
+			{Name: "contract_amount_original", Label: "原币签约额(万)", Widget: widgetMoney,
+				Help: "仅外币签约填写:按签约币种计,单位为万。"},
+			{Name: "contract_rate_to_yuan", Label: "汇率(1单位外币合人民币元)", Widget: widgetDecimal, Digits: 6, Decimals: 6},
+			{Name: "contract_rate_on", Label: "汇率日期", Widget: widgetDate},
 			{Name: "planned_investment_yuan", Label: "计划总投资(万元)", Widget: widgetMoney},
 			{Name: "completed_investment_yuan", Label: "已完成投资(万元)", Widget: widgetMoney, Required: true},
 			{Name: "stage", Label: "进度", Widget: widgetChoice, Required: true, Labels: "project.stage.", Choices: models.ProjectStages},
@@ -225,9 +232,18 @@ var contentTypes = []contentType{
 			areaField("description", "详细介绍", widgetMarkdown),
 			sourceField, statusField, publishAtField,
 		},
-		Children: []childSpec{{Table: "project_managers", ParentKey: "project_id", Label: "项目管家", FirstPosition: 1, Fields: []adminField{
-			textField("name", "姓名", 100, true), textField("title", "职务", 200, false),
-		}}},
+		check: checkContractConversion,
+		Children: []childSpec{
+			{Table: "project_managers", ParentKey: "project_id", Label: "项目管家", FirstPosition: 1, Fields: []adminField{
+				textField("name", "姓名", 100, true), textField("title", "职务", 200, false),
+			}},
+			// Every event the project was announced at, each once (a
+			// unique constraint): the project itself is never entered twice.
+			{Table: "project_appearances", ParentKey: "project_id", Label: "亮相的签约活动", FirstPosition: 1, Fields: []adminField{
+				{Name: "signing_event_id", Label: "签约活动", Widget: widgetRef, Ref: "events", Required: true},
+				{Name: "role", Label: "身份", Widget: widgetChoice, Required: true, Labels: "appearance.role.", Choices: models.AppearanceRoles},
+			}},
+		},
 	},
 	{
 		Key: "news", Table: "news_articles", Kind: "news", TitleField: "title", PublicPath: "/news/",
@@ -242,6 +258,37 @@ var contentTypes = []contentType{
 			{Name: "body", Label: "正文", Widget: widgetMarkdown, Max: 100000, Required: true},
 			statusField, publishAtField,
 		},
+	},
+	{
+		// Aggregates as the source articles publish them, shown beside what
+		// the portal computes from its own records (reported_statistics.go).
+		// They have no page of their own: the public statistics page shows
+		// them, each row anchored by its slug.
+		Key: "reported-statistics", Table: "reported_statistics", Kind: "reported_statistic", TitleField: "label",
+		PublicPath: "/statistics#",
+		Fields: []adminField{
+			{Name: "label", Label: "原文表述", Widget: widgetText, Max: 200, Required: true, Help: "按原文照录,如“已开复工项目”“新签约千万元以上项目”。"},
+			slugField,
+			regionField,
+			{Name: "indicator", Label: "指标", Widget: widgetChoice, Required: true, Labels: "reported.indicator.", Choices: models.Indicators},
+			{Name: "value", Label: "数值(项目数或百分比)", Widget: widgetDecimal, Digits: 16, Decimals: 4,
+				Help: "项目数填整数;开复工率填百分数,61.3%填 61.3。金额类指标此栏留空。"},
+			{Name: "amount_yuan", Label: "金额(万元)", Widget: widgetMoney,
+				Help: "完成投资、签约额、计划总投资、到位资金填此栏,单位万元:35.7亿元填 357000。"},
+			{Name: "project_set", Label: "统计的项目", Widget: widgetChoice, Required: true, Labels: "reported.set.", Choices: models.ProjectSets},
+			{Name: "period_from", Label: "统计期起", Widget: widgetDate, Required: true},
+			{Name: "period_to", Label: "统计期止", Widget: widgetDate, Required: true, Help: "原文为“截至目前”时,填文章发表日期。"},
+			{Name: "as_of", Label: "原文时间口径", Widget: widgetText, Max: 100, Help: "如“截至10月”“2022年至今”。"},
+			{Name: "min_amount_yuan", Label: "规模门槛(万元)", Widget: widgetMoney, Help: "原文只统计一定规模以上的项目时填写:“100万元以上”填 100。"},
+			{Name: "min_amount_basis", Label: "门槛按", Widget: widgetChoice, Labels: "reported.basis.", Choices: append([]string{""}, models.ThresholdBases...)},
+			{Name: "scope_category", Label: "仅统计此类别的项目", Widget: widgetChoice, Labels: "reported.category.", Choices: append([]string{""}, models.ProjectCategories...)},
+			{Name: "scope_build_type", Label: "仅统计新建或续建项目", Widget: widgetChoice, Labels: "reported.build.", Choices: []string{"", models.BuildNew, models.BuildContinuing}},
+			{Name: "note", Label: "说明", Widget: widgetTextarea, Max: 1000},
+			{Name: "source_article_id", Label: "信息来源(新闻)", Widget: widgetRef, Ref: "news", Required: true,
+				Help: "公布数据必须注明出处。"},
+			statusField, publishAtField,
+		},
+		check: checkReportedStatistic,
 	},
 }
 
@@ -320,5 +367,74 @@ func checkFigure(row map[string]string, errs fieldErrors, prefix string) {
 func checkContact(row map[string]string, errs fieldErrors, prefix string) {
 	if row["languages"] != "" && !languageListPattern.MatchString(row["languages"]) {
 		errs[prefix+"languages"] = fieldError{ID: "admin.err.languages"}
+	}
+}
+
+// checkContractConversion keeps a project signed in another currency whole:
+// the amount as signed, the rate and its date go together, and the amount
+// in yuan is computed from them (as the database's CHECK requires), never
+// typed. A yuan signing carries none of them.
+func checkContractConversion(values map[string]string, errs fieldErrors) {
+	foreign := []string{"contract_amount_original", "contract_rate_to_yuan", "contract_rate_on"}
+	if values["contract_currency"] == models.CurrencyYuan {
+		for _, name := range foreign {
+			if values[name] != "" {
+				errs[name] = fieldError{ID: "admin.err.yuan_no_rate"}
+			}
+		}
+		return
+	}
+	for _, name := range foreign {
+		if values[name] == "" && errs[name].ID == "" {
+			errs[name] = fieldError{ID: "admin.err.rate_needed"}
+		}
+	}
+	original, err1 := decimal.NewFromString(values["contract_amount_original"])
+	rate, err2 := decimal.NewFromString(values["contract_rate_to_yuan"])
+	if err1 != nil || err2 != nil || !rate.IsPositive() || !original.IsPositive() {
+		return
+	}
+	yuan := original.Mul(rate).Round(0)
+	if yuan.GreaterThan(maxMoneyWan.Mul(decimal.NewFromInt(yuanPerWan))) {
+		errs["contract_rate_to_yuan"] = fieldError{ID: "admin.err.money"}
+		return
+	}
+	values["contracted_amount_yuan"] = yuan.String()
+}
+
+// checkReportedStatistic keeps a reported figure whole: its number in the
+// field its indicator reads (an amount in 万元, or a count or a percentage),
+// a period in order, and a threshold together with what it is measured on.
+// The database's CHECKs hold the same rules (migration 00017).
+func checkReportedStatistic(values map[string]string, errs fieldErrors) {
+	checkDateOrder("period_from", "period_to")(values, errs)
+	if errs["period_to"].ID == "admin.err.date_order" {
+		errs["period_to"] = fieldError{ID: "reported.err.period_order"} // the shared message names a policy's dates
+	}
+	if indicator := values["indicator"]; indicator != "" {
+		needed, unwanted := "value", "amount_yuan"
+		if models.IndicatorIsAmount(indicator) {
+			needed, unwanted = unwanted, needed
+		}
+		if values[needed] == "" && errs[needed].ID == "" {
+			errs[needed] = fieldError{ID: "reported.err." + needed + "_needed"}
+		}
+		if values[unwanted] != "" {
+			errs[unwanted] = fieldError{ID: "reported.err." + unwanted + "_unwanted"}
+		}
+		if v, err := decimal.NewFromString(values["value"]); err == nil && needed == "value" {
+			switch {
+			case (indicator == models.IndicatorProjectCount || indicator == models.IndicatorStartedCount) && !v.IsInteger():
+				errs["value"] = fieldError{ID: "reported.err.whole"}
+			case indicator == models.IndicatorStartRate && v.GreaterThan(decimal.NewFromInt(100)):
+				errs["value"] = fieldError{ID: "reported.err.rate"}
+			}
+		}
+	}
+	switch threshold, basis := values["min_amount_yuan"], values["min_amount_basis"]; {
+	case threshold != "" && basis == "" && errs["min_amount_basis"].ID == "":
+		errs["min_amount_basis"] = fieldError{ID: "reported.err.basis_needed"}
+	case threshold == "" && basis != "" && errs["min_amount_yuan"].ID == "":
+		errs["min_amount_yuan"] = fieldError{ID: "reported.err.threshold_needed"}
 	}
 }

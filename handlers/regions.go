@@ -41,7 +41,11 @@ func (h *Handler) ShowRegion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.RegionShow(h.regionView(c, p)))
+	v := h.regionView(c, p)
+	if v.Reported, err = h.regionReported(ctx(c), p.Region.ID); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.RegionShow(v))
 }
 
 func (h *Handler) regionView(c echo.Context, p models.RegionProfile) views.RegionView {

@@ -27,7 +27,7 @@ func Load(ctx context.Context, db *gorm.DB) (Counts, error) {
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		l.tx = tx
 		for _, step := range []func() error{
-			l.articles, l.regions, l.parks, l.chains, l.contacts, l.policies, l.events, l.projects,
+			l.articles, l.regions, l.parks, l.chains, l.contacts, l.policies, l.events, l.projects, l.reportedStatistics,
 		} {
 			if err := step(); err != nil {
 				return err
@@ -280,7 +280,7 @@ func (l *loader) projects() error {
 	for _, p := range projects {
 		rec := models.Project{
 			Slug: p.Slug, Name: p.Name, Investor: p.Investor, RegionID: l.mustID("regions", p.Region),
-			ChainID: l.id("industry_chains", p.Chain), ParkID: l.id("parks", p.Park), SigningEventID: l.id("signing_events", p.Event),
+			ChainID: l.id("industry_chains", p.Chain), ParkID: l.id("parks", p.Park),
 			Category: p.Category, BuildType: p.BuildType, CompletedInvestmentYuan: p.CompletedYuan, Stage: p.Stage,
 			Flag: models.FlagNone, Summary: p.Summary, SourceArticleID: l.article(p.Article), Publishing: published(),
 		}
@@ -297,6 +297,12 @@ func (l *loader) projects() error {
 		}
 		if !inserted {
 			continue
+		}
+		if p.Event != "" {
+			signed := []models.ProjectAppearance{{ProjectID: id, Position: 1, SigningEventID: l.mustID("signing_events", p.Event), Role: models.RoleSigned}}
+			if err := l.insert("project_appearances", &signed, 1); err != nil {
+				return err
+			}
 		}
 		reports := make([]models.ProjectReport, len(p.Reports))
 		for i, r := range p.Reports {
