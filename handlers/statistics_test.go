@@ -4,9 +4,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"investportal/models"
 	"investportal/models/dbtest"
 )
 
@@ -141,5 +144,93 @@ func TestStatisticsPageAndDownloads(t *testing.T) {
 		if rec := get(t, e, http.MethodGet, lang); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "stats.") {
 			t.Errorf("%s: %d, or an untranslated key", lang, rec.Code)
 		}
+	}
+}
+
+// The project form: a dollar signing is converted from its amount and
+// rate, never typed; a yuan signing carries no rate; an event is linked
+// once. Each refusal is a 422 with nothing stored.
+func TestProjectFormKeepsSigningsWhole(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newInquiryRouter(db)
+	editor := signedIn(t, db, e, models.RoleEditor, "192.0.2.97")
+	var id, spring, autumn int64
+	db.Raw("SELECT id FROM projects WHERE slug = 'huaqing-xinyun-tech-park'").Scan(&id)
+	db.Raw("SELECT id FROM signing_events WHERE slug = 'chifeng-shenzhen-conference-2019'").Scan(&spring)
+	db.Raw("SELECT id FROM signing_events WHERE slug = 'chifeng-autumn-online-signing-2021'").Scan(&autumn)
+	path := "/admin/projects/" + strconv.FormatInt(id, 10)
+	stored := func() (currency string, yuan *int64, appearances int64) {
+		db.Raw("SELECT contract_currency, contracted_amount_yuan FROM projects WHERE id = ?", id).Row().Scan(&currency, &yuan)
+		db.Raw("SELECT count(*) FROM project_appearances WHERE project_id = ?", id).Scan(&appearances)
+		return
+	}
+	_, _, before := stored()
+
+	for name, change := range map[string]func(url.Values){
+		"yuan with a rate": func(f url.Values) { f.Set("contract_rate_to_yuan", "7.1") },
+		"dollars without a rate": func(f url.Values) {
+			f.Set("contract_currency", "USD")
+			f.Set("contract_amount_original", "1000")
+		},
+		"unknown currency": func(f url.Values) { f.Set("contract_currency", "XYZ") },
+		"rate not a number": func(f url.Values) {
+			f.Set("contract_currency", "USD")
+			f.Set("contract_amount_original", "1000")
+			f.Set("contract_rate_to_yuan", "=1+1")
+			f.Set("contract_rate_on", "2019-04-26")
+		},
+		"the same event twice": func(f url.Values) {
+			f.Set("project_appearances.rows", "2")
+			f.Set("project_appearances.0.signing_event_id", strconv.FormatInt(spring, 10))
+			f.Set("project_appearances.0.role", "signed")
+			f.Set("project_appearances.1.signing_event_id", strconv.FormatInt(spring, 10))
+			f.Set("project_appearances.1.role", "re_signed")
+		},
+		"first signed twice": func(f url.Values) {
+			f.Set("project_appearances.rows", "2")
+			f.Set("project_appearances.0.signing_event_id", strconv.FormatInt(spring, 10))
+			f.Set("project_appearances.0.role", "signed")
+			f.Set("project_appearances.1.signing_event_id", strconv.FormatInt(autumn, 10))
+			f.Set("project_appearances.1.role", "signed")
+		},
+		"a role that does not exist": func(f url.Values) {
+			f.Set("project_appearances.rows", "1")
+			f.Set("project_appearances.0.signing_event_id", strconv.FormatInt(spring, 10))
+			f.Set("project_appearances.0.role", "<script>")
+		},
+	} {
+		form := editor.openContentForm(path)
+		change(form)
+		if rec := editor.post(path, form); rec.Code != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d, want 422", name, rec.Code)
+		}
+		if currency, yuan, n := stored(); currency != "CNY" || yuan != nil || n != before {
+			t.Errorf("%s: stored %s %v, %d appearances", name, currency, yuan, n)
+		}
+	}
+
+	// Signed in dollars: 1000万美元 at 7.1 is 7100万元, whatever is typed in
+	// the yuan field; signed at the conference and again in the autumn.
+	form := editor.openContentForm(path)
+	form.Set("contract_currency", "USD")
+	form.Set("contract_amount_original", "1000")
+	form.Set("contract_rate_to_yuan", "7.1")
+	form.Set("contract_rate_on", "2019-04-26")
+	form.Set("contracted_amount_yuan", "1")
+	form.Set("project_appearances.rows", "2")
+	form.Set("project_appearances.0.signing_event_id", strconv.FormatInt(spring, 10))
+	form.Set("project_appearances.0.role", "signed")
+	form.Set("project_appearances.1.signing_event_id", strconv.FormatInt(autumn, 10))
+	form.Set("project_appearances.1.role", "re_signed")
+	if rec := editor.post(path, form); rec.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", rec.Code, rec.Body.String())
+	}
+	if currency, yuan, n := stored(); currency != "USD" || yuan == nil || *yuan != 71000000 || n != 2 {
+		t.Errorf("stored %s %v, %d appearances", currency, yuan, n)
+	}
+	// The statistics follow at once.
+	overview := get(t, e, http.MethodGet, "/statistics/overview.json").Body.String()
+	if !strings.Contains(overview, `"projects_converted_from_foreign_currency":1`) {
+		t.Errorf("overview after the save: %s", overview)
 	}
 }

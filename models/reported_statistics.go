@@ -222,9 +222,11 @@ const thresholdAmount = `CASE s.min_amount_basis WHEN 'contracted' THEN projects
 func computeReported(db *gorm.DB, out []ReportedBeside, at []int, regionIDs []int64) error {
 	ids := make([]int64, len(at))
 	byID := map[int64]int{}
+	from, to := out[at[0]].Reported.PeriodFrom, out[at[0]].Reported.PeriodTo
 	for i, idx := range at {
 		ids[i] = out[idx].Reported.ID
 		byID[ids[i]] = idx
+		from, to = minTime(from, out[idx].Reported.PeriodFrom), maxTime(to, out[idx].Reported.PeriodTo)
 	}
 	var rows []struct {
 		StatisticID int64
@@ -236,6 +238,10 @@ func computeReported(db *gorm.DB, out []ReportedBeside, at []int, regionIDs []in
 			AND (s.scope_category = '' OR s.scope_category = projects.category)
 			AND (s.scope_build_type = '' OR s.scope_build_type = projects.build_type)`, ids).
 		Where("projects.region_id IN ?", regionIDs).
+		// The span of all the periods first, by index, so the join below
+		// meets only the projects that can be on record for one of them.
+		Where(`(projects.signed_on BETWEEN ? AND ?
+			OR projects.id IN (SELECT project_id FROM project_reports WHERE reported_on BETWEEN ? AND ?))`, from, to, from, to).
 		Where(`(projects.signed_on BETWEEN s.period_from AND s.period_to
 			OR s.project_set = 'on_record' AND EXISTS (SELECT 1 FROM project_reports r
 				WHERE r.project_id = projects.id AND r.reported_on BETWEEN s.period_from AND s.period_to))`).
@@ -256,6 +262,20 @@ func computeReported(db *gorm.DB, out []ReportedBeside, at []int, regionIDs []in
 		}
 	}
 	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // compareReported orders reported statistics for a table: latest period

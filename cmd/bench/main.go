@@ -213,6 +213,10 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			_, err := models.LoadStatistics(ctx, d, models.StatisticsFilter{RegionIDs: below})
 			return err
 		}},
+		{"reported statistics beside computed (every region)", func(d *gorm.DB) error {
+			_, err := models.PublicReportedStatistics(ctx, d, nil)
+			return err
+		}},
 		{"funnels of the latest events", func(d *gorm.DB) error {
 			var ids []int64
 			if err := d.Table("signing_events").Order("held_on DESC").Limit(12).Pluck("id", &ids).Error; err != nil {
