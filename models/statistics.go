@@ -45,8 +45,6 @@ func (f Funnel) ContractedDone() (float64, bool) {
 	return ratio(f.CompletedOfContractedYuan, f.ContractedYuan)
 }
 
-// PlannedDone is the investment completed against the investment planned.
-func (f Funnel) PlannedDone() (float64, bool) { return ratio(f.CompletedOfPlannedYuan, f.PlannedYuan) }
 
 func ratio(n, d int64) (float64, bool) {
 	if d <= 0 {
