@@ -84,6 +84,9 @@ BEGIN
             sum(x.completed_of_contracted_yuan), sum(x.completed_of_planned_yuan)
         FROM (%s) c CROSS JOIN LATERAL project_rollup_rows(c.region_id, c.signed_on, c.chain_id, c.category, c.stage, c.contracted_amount_yuan, c.planned_investment_yuan, c.completed_investment_yuan, c.contract_currency, c.status::text, c.deleted_at, c.sign) x
         GROUP BY x.region_id, x.dim, x.key
+        -- One order for every writer, so two statements changing projects
+        -- of one region lock its rollup rows alike and cannot deadlock.
+        ORDER BY x.region_id, x.dim, x.key
         ON CONFLICT (region_id, dim, key) DO UPDATE SET
             projects = r.projects + excluded.projects, started = r.started + excluded.started,
             producing = r.producing + excluded.producing, with_amount = r.with_amount + excluded.with_amount,
