@@ -45,7 +45,6 @@ func (f Funnel) ContractedDone() (float64, bool) {
 	return ratio(f.CompletedOfContractedYuan, f.ContractedYuan)
 }
 
-
 func ratio(n, d int64) (float64, bool) {
 	if d <= 0 {
 		return 0, false
