@@ -155,6 +155,11 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Fatalf("GET %s = %d, want 200", path, rec.Code)
 		}
 	}
+	// Profiles live on their own loopback listener (PORTAL_DEBUG_ADDR),
+	// never on the public router.
+	if rec := get(t, e, http.MethodGet, "/debug/pprof/profile"); rec.Code != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/profile on the public router = %d, want 404", rec.Code)
+	}
 
 	// The database goes away: the process is still healthy, but not ready,
 	// and pages say "try again later" rather than "server error".

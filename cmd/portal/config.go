@@ -43,6 +43,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Request-ID headers are believed.
 	TrustedProxies []*net.IPNet
+	// DebugAddr, when set, serves net/http/pprof on its own loopback
+	// listener, never on the public one.
+	DebugAddr string
 }
 
 // configVar documents one environment variable; the README's table is
@@ -72,6 +75,7 @@ var configVars = []configVar{
 	{"PORTAL_DORMANT_DAYS", "14", "days without any activity after which an open inquiry is marked dormant"},
 	{"PORTAL_BLOCKING_DAYS", "14", "days a blocking problem of a signed project may stay open before the project's flag turns red"},
 	{"PORTAL_UPLOAD_DIR", "uploads", "folder for images staff upload (git-ignored); every instance must share it"},
+	{"PORTAL_DEBUG_ADDR", "", "loopback host:port (e.g. 127.0.0.1:6060) serving Go's pprof profiles on a listener of its own; unset: no profiles are served"},
 	{"PORTAL_TRUSTED_PROXIES", "", "addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1 or 10.0.0.0/24); only from them are X-Forwarded-For and X-Request-ID believed; unset: the connection's address is the client's"},
 }
 
@@ -202,6 +206,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			bad("PORTAL_TRUSTED_PROXIES", "%v", err)
 		}
 		cfg.TrustedProxies = proxies
+	}
+
+	if addr := get("PORTAL_DEBUG_ADDR"); addr != "" {
+		if host, _, err := net.SplitHostPort(addr); err != nil {
+			bad("PORTAL_DEBUG_ADDR", "%q is not host:port", addr)
+		} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			bad("PORTAL_DEBUG_ADDR", "must be a loopback address such as 127.0.0.1:6060: profiles show the portal's internals")
+		}
+		cfg.DebugAddr = addr
 	}
 
 	if len(problems) > 0 {

@@ -42,13 +42,14 @@ func TestLoadConfigReportsEveryBadValue(t *testing.T) {
 		"PORTAL_TRUSTED_PROXIES":      "127.0.0.1, nginx.local",
 		"PORTAL_REQUEST_TIMEOUT":      "1m",
 		"PORTAL_DB_STATEMENT_TIMEOUT": "0s",
+		"PORTAL_DEBUG_ADDR":           "0.0.0.0:6060",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	for _, name := range []string{"PORTAL_ENV", "DATABASE_URL", "PORTAL_ADDR", "PORTAL_BASE_URL", "PORTAL_SESSION_SECRET",
 		"PORTAL_LOG_LEVEL", "PORTAL_DB_WAIT", "PORTAL_SHUTDOWN_GRACE", "PORTAL_DB_MAX_CONNS", "PORTAL_TRUSTED_PROXIES",
-		"PORTAL_REQUEST_TIMEOUT", "PORTAL_DB_STATEMENT_TIMEOUT"} {
+		"PORTAL_REQUEST_TIMEOUT", "PORTAL_DB_STATEMENT_TIMEOUT", "PORTAL_DEBUG_ADDR"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

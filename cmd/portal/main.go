@@ -170,6 +170,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		running.Go(func() { housekeeping(background, db, cfg.RetentionDays, log) })
 		running.Go(func() { scheduled.Run(background) })
 		defer func() { stopBackground(); running.Wait() }() // a message being sent is finished and recorded
+		if cfg.DebugAddr != "" {
+			running.Go(func() { serveProfiles(background, cfg.DebugAddr, log) })
+		}
 
 		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, handlers.New(deps)), cfg.ShutdownGrace, log)
 	})
