@@ -110,7 +110,7 @@ func (s ReportedStatistic) Figure() decimal.Decimal {
 // ReportedBeside is a reported statistic with what the portal's own
 // records say about the same projects.
 type ReportedBeside struct {
-	Reported ReportedStatistic // with Region and SourceArticle
+	Reported ReportedStatistic // with the slug and names of its Region and SourceArticle
 	// Comparable is false for an indicator the portal keeps no record of;
 	// Computed is then empty and means nothing (never a zero to show).
 	Comparable bool
@@ -165,23 +165,38 @@ func (b ReportedBeside) ComputedValue() (decimal.Decimal, bool) {
 // former. It counts with its current stage and amounts, exactly as on the
 // statistics page (Funnel, funnelColumns).
 //
-// The statistics are read in one query (with their regions and sources);
+// The statistics are read in one query (with their regions and sources:
+// only the fields the table shows);
 // then each region takes two: its sub-regions, and one statement that
 // computes every statistic of the region whatever its period and scope.
 func PublicReportedStatistics(ctx context.Context, db *gorm.DB, regionIDs []int64) ([]ReportedBeside, error) {
 	db = db.WithContext(ctx)
-	q := db.Scopes(Public("reported_statistics")).
+	// One query: the region and the source read with the statistic, only
+	// the columns the table shows (an article's body is long).
+	var found []struct {
+		ReportedStatistic
+		RegionSlug, RegionName, RegionNameEn string
+		SourceSlug, SourceName               string
+		SourcePublishedOn                    *time.Time
+	}
+	q := db.Model(&ReportedStatistic{}).Scopes(Public("reported_statistics")).
 		Joins("JOIN regions ON regions.id = reported_statistics.region_id AND regions.deleted_at IS NULL").
 		Scopes(Public("regions")).
 		Joins("JOIN news_articles ON news_articles.id = reported_statistics.source_article_id AND news_articles.deleted_at IS NULL").
 		Scopes(Public("news_articles")).
-		Preload("Region").Preload("SourceArticle")
+		Select(`reported_statistics.*, regions.slug AS region_slug, regions.name AS region_name, regions.name_en AS region_name_en,
+			news_articles.slug AS source_slug, news_articles.source_name, news_articles.published_on AS source_published_on`)
 	if len(regionIDs) > 0 {
 		q = q.Where("reported_statistics.region_id IN ?", regionIDs)
 	}
-	var list []ReportedStatistic
-	if err := q.Find(&list).Error; err != nil {
+	if err := q.Scan(&found).Error; err != nil {
 		return nil, err
+	}
+	list := make([]ReportedStatistic, len(found))
+	for i, f := range found {
+		list[i] = f.ReportedStatistic
+		list[i].Region = &Region{ID: f.RegionID, Slug: f.RegionSlug, Name: f.RegionName, NameEn: f.RegionNameEn}
+		list[i].SourceArticle = &NewsArticle{ID: f.SourceArticleID, Slug: f.SourceSlug, SourceName: f.SourceName, PublishedOn: f.SourcePublishedOn}
 	}
 	slices.SortStableFunc(list, compareReported)
 
@@ -214,55 +229,102 @@ func PublicReportedStatistics(ctx context.Context, db *gorm.DB, regionIDs []int6
 const thresholdAmount = `CASE s.min_amount_basis WHEN 'contracted' THEN projects.contracted_amount_yuan
 	WHEN 'planned' THEN projects.planned_investment_yuan END`
 
+// selection is what decides which projects a reported statistic counts.
+// Statistics of one selection (a year's project count, started count,
+// start rate and investment completed) share one computed funnel.
+type selection struct {
+	from, to            time.Time
+	projectSet          string
+	category, buildType string
+	minAmount           int64 // -1: no threshold
+	basis               string
+}
+
+func selectionOf(s ReportedStatistic) selection {
+	min := int64(-1)
+	if s.MinAmountYuan != nil {
+		min = *s.MinAmountYuan
+	}
+	return selection{s.PeriodFrom, s.PeriodTo, s.ProjectSet, s.ScopeCategory, s.ScopeBuildType, min, s.MinAmountBasis}
+}
+
 // computeReported fills in the computed side of the statistics at the
 // given indexes, which share a region, in one statement: each published
 // project of the region and the regions below it is joined to every
-// statistic it is on record for (its period, category and build type) and
-// split by whether it meets that statistic's threshold.
+// selection it is on record for (its period, category and build type) and
+// split by whether it meets that selection's threshold. One statistic of
+// each selection stands for the others.
+//
+// 'published' and deleted_at are written out, not parameters, so that the
+// planner can use the partial covering index of public projects by region
+// and signing date (migration 00019): the projects are read from the index
+// alone.
 func computeReported(db *gorm.DB, out []ReportedBeside, at []int, regionIDs []int64) error {
-	ids := make([]int64, len(at))
-	byID := map[int64]int{}
+	members := map[int64][]int{} // a representative statistic's id: the indexes it stands for
+	bySelection := map[selection]int64{}
+	var ids []int64
 	from, to := out[at[0]].Reported.PeriodFrom, out[at[0]].Reported.PeriodTo
-	for i, idx := range at {
-		ids[i] = out[idx].Reported.ID
-		byID[ids[i]] = idx
-		from, to = minTime(from, out[idx].Reported.PeriodFrom), maxTime(to, out[idx].Reported.PeriodTo)
+	for _, idx := range at {
+		r := out[idx].Reported
+		from, to = minTime(from, r.PeriodFrom), maxTime(to, r.PeriodTo)
+		id, ok := bySelection[selectionOf(r)]
+		if !ok {
+			id = r.ID
+			bySelection[selectionOf(r)] = id
+			ids = append(ids, id)
+		}
+		members[id] = append(members[id], idx)
 	}
 	var rows []struct {
 		StatisticID int64
 		Band        string
 		Funnel
 	}
-	err := db.Model(&Project{}).Scopes(Public("projects")).
-		Joins(`JOIN reported_statistics s ON s.id IN ?
-			AND (s.scope_category = '' OR s.scope_category = projects.category)
-			AND (s.scope_build_type = '' OR s.scope_build_type = projects.build_type)`, ids).
-		Where("projects.region_id IN ?", regionIDs).
-		// The span of all the periods first, by index, so the join below
-		// meets only the projects that can be on record for one of them.
-		Where(`(projects.signed_on BETWEEN ? AND ?
-			OR projects.id IN (SELECT project_id FROM project_reports WHERE reported_on BETWEEN ? AND ?))`, from, to, from, to).
-		Where(`(projects.signed_on BETWEEN s.period_from AND s.period_to
-			OR s.project_set = 'on_record' AND EXISTS (SELECT 1 FROM project_reports r
-				WHERE r.project_id = projects.id AND r.reported_on BETWEEN s.period_from AND s.period_to))`).
-		Select(`s.id AS statistic_id,
+	// The span of all the periods first, so the join below meets only the
+	// projects that can be on record for one of them: those signed in it,
+	// a range of the index, and those reported on in it.
+	err := db.Raw(`
+		WITH candidates AS (
+			SELECT `+candidateColumns+` FROM projects
+			WHERE region_id IN ? AND signed_on BETWEEN ? AND ? AND `+publicProject+`
+			UNION
+			SELECT `+candidateColumns+` FROM projects
+			WHERE id IN (SELECT project_id FROM project_reports WHERE reported_on BETWEEN ? AND ?)
+				AND region_id IN ? AND `+publicProject+`
+		)
+		SELECT s.id AS statistic_id,
 			CASE WHEN s.min_amount_yuan IS NULL OR `+thresholdAmount+` >= s.min_amount_yuan THEN 'meets'
-				WHEN `+thresholdAmount+` IS NULL THEN 'unknown' ELSE 'below' END AS band, `+funnelColumns, startedStages).
-		Group("s.id, band").Scan(&rows).Error
+				WHEN `+thresholdAmount+` IS NULL THEN 'unknown' ELSE 'below' END AS band, `+funnelColumns+`
+		FROM candidates projects
+		JOIN reported_statistics s ON s.id IN ?
+			AND (s.scope_category = '' OR s.scope_category = projects.category)
+			AND (s.scope_build_type = '' OR s.scope_build_type = projects.build_type)
+			AND (projects.signed_on BETWEEN s.period_from AND s.period_to
+				OR s.project_set = 'on_record' AND EXISTS (SELECT 1 FROM project_reports r
+					WHERE r.project_id = projects.id AND r.reported_on BETWEEN s.period_from AND s.period_to))
+		GROUP BY s.id, band`,
+		regionIDs, from, to, from, to, regionIDs, startedStages, ids).Scan(&rows).Error
 	if err != nil {
 		return err
 	}
 	for _, r := range rows {
-		b := &out[byID[r.StatisticID]]
-		switch r.Band {
-		case "meets":
-			b.Computed = r.Funnel
-		case "unknown":
-			b.AmountUnknown = r.Projects
+		for _, idx := range members[r.StatisticID] {
+			b := &out[idx]
+			switch r.Band {
+			case "meets":
+				b.Computed = r.Funnel
+			case "unknown":
+				b.AmountUnknown = r.Projects
+			}
 		}
 	}
 	return nil
 }
+
+// candidateColumns are the columns of a project that the computed side of
+// a reported statistic reads: all of them in the covering index.
+const candidateColumns = `id, signed_on, category, build_type, stage, contracted_amount_yuan,
+	planned_investment_yuan, completed_investment_yuan, contract_currency`
 
 func minTime(a, b time.Time) time.Time {
 	if b.Before(a) {
