@@ -22,6 +22,7 @@ import (
 	"text/template"
 
 	"github.com/longbridgeapp/opencc"
+	"github.com/maypok86/otter/v2"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 )
@@ -107,8 +108,27 @@ var localeFiles embed.FS
 type catalog struct {
 	localizers map[Lang]*goi18n.Localizer
 	ids        map[Lang]map[string]bool
-	s2t, t2s   *opencc.OpenCC
+	// plain holds the messages without placeholders, which T returns
+	// as they are: most of a page's messages, and go-i18n's lookup of
+	// each was a tenth of rendering the statistics page.
+	plain    map[Lang]map[string]string
+	s2t, t2s *opencc.OpenCC
+	// converted memoises script conversion: pages show the same names and
+	// texts over and over, and OpenCC's segmentation of a text costs far
+	// more than looking it up (it was the largest cost of rendering).
+	converted *otter.Cache[conversion, string]
 }
+
+// conversion is a text and the script it is converted to.
+type conversion struct {
+	to   Lang
+	text string
+}
+
+// convertedBudget bounds the memo's size: the bytes of the texts and
+// their conversions. The demo content fills a small part of it; with
+// more, the least used texts are converted again when next shown.
+const convertedBudget = 32 << 20
 
 var (
 	loadOnce sync.Once
@@ -134,7 +154,13 @@ func mustCatalog() *catalog {
 }
 
 func build(files fs.FS) (*catalog, error) {
-	c := &catalog{localizers: map[Lang]*goi18n.Localizer{}, ids: map[Lang]map[string]bool{}}
+	c := &catalog{localizers: map[Lang]*goi18n.Localizer{}, ids: map[Lang]map[string]bool{}, plain: map[Lang]map[string]string{},
+		converted: otter.Must(&otter.Options[conversion, string]{
+			MaximumWeight: convertedBudget,
+			Weigher: func(k conversion, v string) uint32 {
+				return uint32(min(len(k.text)+len(v), 1<<31)) // #nosec G115 -- bounded just before
+			},
+		})}
 	var err error
 	if c.s2t, err = opencc.New("s2tw"); err != nil {
 		return nil, fmt.Errorf("opencc s2tw: %w", err)
@@ -159,8 +185,11 @@ func build(files fs.FS) (*catalog, error) {
 	}
 	for l, m := range messages {
 		tag := language.MustParse(string(l))
-		c.ids[l] = map[string]bool{}
+		c.ids[l], c.plain[l] = map[string]bool{}, map[string]string{}
 		for id, text := range m {
+			if !strings.Contains(text, "{{") {
+				c.plain[l][id] = text
+			}
 			if err := bundle.AddMessages(tag, &goi18n.Message{ID: id, Other: text}); err != nil {
 				return nil, err
 			}
@@ -208,11 +237,16 @@ func readCatalog(files fs.FS, l Lang) (map[string]string, error) {
 // {{.Name}}-style placeholders. A missing id shows as the id itself, which
 // the catalog tests catch before it reaches a visitor.
 func T(ctx context.Context, id string, data ...map[string]any) string {
+	c := mustCatalog()
+	lang := FromContext(ctx)
+	if text, ok := c.plain[lang][id]; ok {
+		return text
+	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(data) > 0 {
 		cfg.TemplateData = data[0]
 	}
-	text, err := mustCatalog().localizers[FromContext(ctx)].Localize(cfg)
+	text, err := c.localizers[lang].Localize(cfg)
 	if err != nil {
 		return id
 	}
@@ -224,8 +258,9 @@ func T(ctx context.Context, id string, data ...map[string]any) string {
 // English pages get the text unchanged.
 func Chinese(ctx context.Context, text string) string {
 	c := mustCatalog()
+	lang := FromContext(ctx)
 	var conv *opencc.OpenCC
-	switch FromContext(ctx) {
+	switch lang {
 	case Hant:
 		conv = c.s2t
 	case Hans:
@@ -233,11 +268,32 @@ func Chinese(ctx context.Context, text string) string {
 	default:
 		return text
 	}
+	if !hasHan(text) { // digits, Latin names and units need no conversion
+		return text
+	}
+	key := conversion{lang, text}
+	if out, ok := c.converted.GetIfPresent(key); ok {
+		return out
+	}
 	out, err := conv.Convert(text)
 	if err != nil {
 		return text
 	}
+	c.converted.Set(key, out)
 	return out
+}
+
+// hasHan reports whether text holds a character OpenCC could convert: a
+// Chinese one, in or above the CJK blocks. Every key of OpenCC's
+// dictionaries holds one (U盤 and SQL注入 too), so text without one is
+// left as it is.
+func hasHan(text string) bool {
+	for _, r := range text {
+		if r >= 0x2E80 {
+			return true
+		}
+	}
+	return false
 }
 
 // Content picks the text for the page: the English text on English pages

@@ -84,6 +84,19 @@ func TestTranslateAndConvert(t *testing.T) {
 	if got := Chinese(hans, "太忻一體化經濟區"); got != "太忻一体化经济区" {
 		t.Errorf("t2s = %q", got)
 	}
+	// Converted again from the memo, and per script: the same text is
+	// not mixed up between the two.
+	for range 2 {
+		if got := Chinese(hant, "经济区 U盘"); got != "經濟區 U盤" {
+			t.Errorf("s2tw from the memo = %q", got)
+		}
+		if got := Chinese(hans, "经济区 U盘"); got != "经济区 U盘" {
+			t.Errorf("t2s of Simplified text = %q", got)
+		}
+	}
+	if got := Chinese(hant, "2,000 m² (USD)"); got != "2,000 m² (USD)" {
+		t.Errorf("text without Chinese = %q", got)
+	}
 	if text, fallback := Content(en, "赤峰市", ""); text != "赤峰市" || !fallback {
 		t.Errorf("English page without English text = %q, %v; want the Chinese text and a notice", text, fallback)
 	}
