@@ -55,6 +55,9 @@ type Handler struct {
 	proxies       []*net.IPNet
 	timeout       time.Duration // each request's deadline; 0: none
 	projects      projectflag.Rules
+	// statistics memoises what the statistics page and downloads are
+	// computed from, per region filter, until their content changes.
+	statistics *models.Memo[statisticsData]
 }
 
 // New builds the portal's router with its middleware and routes.
@@ -62,6 +65,7 @@ func New(d Deps) *echo.Echo {
 	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries, uploads: d.Uploads,
 		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies, timeout: d.RequestTimeout}
 	h.projects = followRules(d.BlockingDays)
+	h.statistics = models.NewMemo[statisticsData](64, statisticsTables...)
 	if h.inquiries.Desk == (models.DeskRules{}) {
 		h.inquiries.Desk = models.DefaultDeskRules
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"investportal/models"
 	"investportal/views"
@@ -111,11 +112,26 @@ func optInt64(n *int64) string {
 
 // statistics is everything the page and the downloads are made from.
 type statistics struct {
-	region   *models.Region // the filter, nil for everywhere
-	regions  []models.Region
-	stats    models.Statistics
+	region *models.Region // the filter, nil for everywhere
+	statisticsData
 	datasets map[string][]statRecord
 }
+
+// statisticsData is what the statistics are computed from, for one region
+// filter: the same for every language, and memoised (Handler.statistics)
+// until a table it is read from changes.
+type statisticsData struct {
+	stats    models.Statistics
+	regions  []models.Region
+	chains   []models.IndustryChain
+	events   []models.SigningEvent
+	funnels  map[int64]models.EventFunnel
+	reported []models.ReportedBeside
+}
+
+// statisticsTables are the content tables the statistics are read from.
+var statisticsTables = []string{"projects", "project_appearances", "project_reports", "signing_events",
+	"reported_statistics", "regions", "industry_chains", "news_articles"}
 
 // loadStatistics reads the statistics for the request's region filter.
 func (h *Handler) loadStatistics(c echo.Context) (statistics, error) {
@@ -129,37 +145,51 @@ func (h *Handler) loadStatistics(c echo.Context) (statistics, error) {
 		return statistics{}, err
 	}
 	var s statistics
-	var filter models.StatisticsFilter
+	key := ""
 	if ok {
-		s.region = &region
-		if filter.RegionIDs, err = models.RegionIDsBelow(cx, h.db, region.ID); err != nil {
-			return s, err
+		s.region, key = &region, region.Slug
+	}
+	if s.statisticsData, err = h.statistics.Get(cx, h.db, key, func() (statisticsData, error) {
+		return computeStatistics(cx, h.db, s.region)
+	}); err != nil {
+		return s, err
+	}
+	s.datasets = statRecords(cx, s.stats, s.regions, s.chains, s.events, s.funnels)
+	return s, nil
+}
+
+// computeStatistics reads everything the statistics of a region (nil:
+// everywhere) are made from.
+func computeStatistics(cx context.Context, db *gorm.DB, region *models.Region) (statisticsData, error) {
+	var d statisticsData
+	var filter models.StatisticsFilter
+	var err error
+	if region != nil {
+		if filter.RegionIDs, err = models.RegionIDsBelow(cx, db, region.ID); err != nil {
+			return d, err
 		}
 	}
-	if s.stats, err = models.LoadStatistics(cx, h.db, filter); err != nil {
-		return s, err
+	if d.stats, err = models.LoadStatistics(cx, db, filter); err != nil {
+		return d, err
 	}
-	if s.regions, err = models.PublicRegions(cx, h.db); err != nil {
-		return s, err
+	if d.regions, err = models.PublicRegions(cx, db); err != nil {
+		return d, err
 	}
-	chains, err := models.PublicChains(cx, h.db)
-	if err != nil {
-		return s, err
+	if d.chains, err = models.PublicChains(cx, db); err != nil {
+		return d, err
 	}
-	events, err := models.LatestEvents(cx, h.db, filter.RegionIDs, statEventLimit)
-	if err != nil {
-		return s, err
+	if d.events, err = models.LatestEvents(cx, db, filter.RegionIDs, statEventLimit); err != nil {
+		return d, err
 	}
-	ids := make([]int64, len(events))
-	for i, e := range events {
+	ids := make([]int64, len(d.events))
+	for i, e := range d.events {
 		ids[i] = e.ID
 	}
-	funnels, err := models.EventFunnels(cx, h.db, ids)
-	if err != nil {
-		return s, err
+	if d.funnels, err = models.EventFunnels(cx, db, ids); err != nil {
+		return d, err
 	}
-	s.datasets = statRecords(cx, s.stats, s.regions, chains, events, funnels)
-	return s, nil
+	d.reported, err = models.PublicReportedStatistics(cx, db, filter.RegionIDs)
+	return d, err
 }
 
 // statRecords lays out every breakdown as records.
@@ -243,17 +273,7 @@ func (h *Handler) ShowStatistics(c echo.Context) error {
 	} else {
 		v.Scope = i18n.T(cx, "stats.scope.all")
 	}
-	var reportedIn []int64
-	if s.region != nil {
-		if reportedIn, err = models.RegionIDsBelow(cx, h.db, s.region.ID); err != nil {
-			return err
-		}
-	}
-	reported, err := models.PublicReportedStatistics(cx, h.db, reportedIn)
-	if err != nil {
-		return err
-	}
-	v.Reported = reportedRows(cx, reported)
+	v.Reported = reportedRows(cx, s.reported)
 	query := ""
 	if s.region != nil {
 		query = "?region=" + s.region.Slug

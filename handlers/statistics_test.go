@@ -165,6 +165,16 @@ func TestProjectFormKeepsSigningsWhole(t *testing.T) {
 		return
 	}
 	_, _, before := stored()
+	// The public total, memoised between edits (models.Memo).
+	contracted := func() float64 {
+		var overview struct{ Rows []map[string]any }
+		rec := get(t, e, http.MethodGet, "/statistics/overview.json")
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &overview) != nil || len(overview.Rows) != 1 {
+			t.Fatalf("overview.json: %d %s", rec.Code, rec.Body.String())
+		}
+		return overview.Rows[0]["contracted_yuan"].(float64)
+	}
+	totalBefore := contracted()
 
 	for name, change := range map[string]func(url.Values){
 		"yuan with a rate": func(f url.Values) { f.Set("contract_rate_to_yuan", "7.1") },
@@ -227,6 +237,11 @@ func TestProjectFormKeepsSigningsWhole(t *testing.T) {
 	}
 	if currency, yuan, n := stored(); currency != "USD" || yuan == nil || *yuan != 71000000 || n != 2 {
 		t.Errorf("stored %s %v, %d appearances", currency, yuan, n)
+	}
+	// The next request after the save counts the new amount, though the
+	// total was served from the memo before it.
+	if got := contracted(); got != totalBefore+71000000 {
+		t.Errorf("public total after the save %.0f, want %.0f", got, totalBefore+71000000)
 	}
 	// The statistics follow at once.
 	overview := get(t, e, http.MethodGet, "/statistics/overview.json").Body.String()

@@ -1,0 +1,128 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+	"gorm.io/gorm"
+)
+
+// ContentVersions are the versions of the content tables at one moment,
+// as migration 00020 keeps them: every committed change to a table raises
+// its version in the same transaction.
+type ContentVersions struct {
+	versions map[string]int64
+	now      time.Time // the database's clock when they were read
+}
+
+// LoadContentVersions reads every content table's version, and the
+// database's time, in one small query.
+func LoadContentVersions(ctx context.Context, db *gorm.DB) (ContentVersions, error) {
+	var rows []struct {
+		TableName string
+		Version   int64
+		Now       time.Time
+	}
+	err := db.WithContext(ctx).Raw(`SELECT table_name, version, statement_timestamp() AS now FROM content_versions`).Scan(&rows).Error
+	v := ContentVersions{versions: make(map[string]int64, len(rows))}
+	for _, r := range rows {
+		v.versions[r.TableName], v.now = r.Version, r.Now
+	}
+	return v, err
+}
+
+// stamp names the versions of the given tables: equal stamps, unchanged
+// tables.
+func (v ContentVersions) stamp(tables []string) string {
+	var b strings.Builder
+	for _, t := range tables {
+		b.WriteString(strconv.FormatInt(v.versions[t], 10))
+		b.WriteByte('.')
+	}
+	return b.String()
+}
+
+// scheduledTables are the content tables whose rows can be published
+// ahead (publish_at), each with an index that finds the next one cheaply
+// where the table is large.
+var scheduledTables = []string{"industry_chains", "news_articles", "parks", "policies", "projects",
+	"regions", "reported_statistics", "signing_events"}
+
+// nextPublication is the earliest time still ahead at which a published
+// row of one of the tables becomes public (Public), zero when none is
+// scheduled: what was computed from them is current until then.
+func nextPublication(ctx context.Context, db *gorm.DB, tables []string) (time.Time, error) {
+	var parts []string
+	for _, t := range tables {
+		if slices.Contains(scheduledTables, t) { // a fixed list: the names are never input
+			parts = append(parts, fmt.Sprintf(`SELECT min(publish_at) AS at FROM %s
+				WHERE status = 'published' AND deleted_at IS NULL AND publish_at > now()`, t))
+		}
+	}
+	if len(parts) == 0 {
+		return time.Time{}, nil
+	}
+	// Null when none is scheduled: then the zero time.
+	var next sql.NullTime
+	err := db.WithContext(ctx).Raw(`SELECT min(at) FROM (` + strings.Join(parts, " UNION ALL ") + `) scheduled`).Row().Scan(&next) // #nosec G202 -- table names from scheduledTables only
+	return next.Time, err
+}
+
+// Memo keeps values computed from public content, by key, for as long as
+// the content they were computed from is unchanged: until one of its
+// tables changes, or until the next scheduled row of them becomes public.
+// Each lookup reads the content versions, one small query, so a change
+// committed by any instance is seen at the very next request; nothing
+// waits for a timer. Staff previews are never memoised.
+//
+// Values are shared between requests: callers must not modify them.
+type Memo[V any] struct {
+	tables []string
+	cache  *otter.Cache[string, memoEntry[V]]
+}
+
+type memoEntry[V any] struct {
+	stamp string
+	until time.Time // zero: no scheduled publication ahead
+	value V
+}
+
+// NewMemo makes a memo of at most size values computed from the given
+// content tables.
+func NewMemo[V any](size int, tables ...string) *Memo[V] {
+	return &Memo[V]{tables: tables, cache: otter.Must(&otter.Options[string, memoEntry[V]]{MaximumSize: size})}
+}
+
+// Get returns the value for key, computing it when there is none or when
+// its content changed since. The versions are read before computing, so a
+// change committed meanwhile makes the next Get compute again.
+func (m *Memo[V]) Get(ctx context.Context, db *gorm.DB, key string, compute func() (V, error)) (V, error) {
+	if Previewing(ctx) {
+		return compute()
+	}
+	versions, err := LoadContentVersions(ctx, db)
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	stamp := versions.stamp(m.tables)
+	if e, ok := m.cache.GetIfPresent(key); ok && e.stamp == stamp && (e.until.IsZero() || versions.now.Before(e.until)) {
+		return e.value, nil
+	}
+	until, err := nextPublication(ctx, db, m.tables)
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	v, err := compute()
+	if err == nil {
+		m.cache.Set(key, memoEntry[V]{stamp: stamp, until: until, value: v})
+	}
+	return v, err
+}
