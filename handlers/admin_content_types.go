@@ -53,6 +53,9 @@ type childSpec struct {
 	FirstPosition           int
 	Fields                  []adminField
 	check                   func(row map[string]string, errs fieldErrors, prefix string)
+	// checkRows tests rules across the rows, such as "each event once";
+	// an error goes to the field of the row at fault (rowPrefix).
+	checkRows func(rows []map[string]string, errs fieldErrors, rowPrefix func(i int) string)
 }
 
 // contentType is one kind of content the admin edits.
@@ -242,7 +245,7 @@ var contentTypes = []contentType{
 			{Table: "project_appearances", ParentKey: "project_id", Label: "亮相的签约活动", FirstPosition: 1, Fields: []adminField{
 				{Name: "signing_event_id", Label: "签约活动", Widget: widgetRef, Ref: "events", Required: true},
 				{Name: "role", Label: "身份", Widget: widgetChoice, Required: true, Labels: "appearance.role.", Choices: models.AppearanceRoles},
-			}},
+			}, checkRows: checkAppearances},
 		},
 	},
 	{
@@ -391,6 +394,11 @@ func checkContractConversion(values map[string]string, errs fieldErrors) {
 	}
 	original, err1 := decimal.NewFromString(values["contract_amount_original"])
 	rate, err2 := decimal.NewFromString(values["contract_rate_to_yuan"])
+	for name, v := range map[string]decimal.Decimal{"contract_amount_original": original, "contract_rate_to_yuan": rate} {
+		if values[name] != "" && errs[name].ID == "" && !v.IsPositive() {
+			errs[name] = fieldError{ID: "admin.err.positive"}
+		}
+	}
 	if err1 != nil || err2 != nil || !rate.IsPositive() || !original.IsPositive() {
 		return
 	}
@@ -400,6 +408,28 @@ func checkContractConversion(values map[string]string, errs fieldErrors) {
 		return
 	}
 	values["contracted_amount_yuan"] = yuan.String()
+}
+
+// checkAppearances keeps a project's events whole, as the database's
+// unique indexes do (migration 00015): each event once, and one first
+// signing.
+func checkAppearances(rows []map[string]string, errs fieldErrors, rowPrefix func(int) string) {
+	seen := map[string]bool{}
+	signed := false
+	for i, row := range rows {
+		if event := row["signing_event_id"]; event != "" {
+			if seen[event] && errs[rowPrefix(i)+"signing_event_id"].ID == "" {
+				errs[rowPrefix(i)+"signing_event_id"] = fieldError{ID: "admin.err.appearance_twice"}
+			}
+			seen[event] = true
+		}
+		if row["role"] == models.RoleSigned {
+			if signed {
+				errs[rowPrefix(i)+"role"] = fieldError{ID: "admin.err.signed_once"}
+			}
+			signed = true
+		}
+	}
 }
 
 // checkReportedStatistic keeps a reported figure whole: its number in the

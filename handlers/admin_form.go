@@ -139,6 +139,9 @@ func readContentForm(form url.Values, t contentType, id int64, refs refOptions) 
 			}
 			rows = append(rows, row)
 		}
+		if ch.checkRows != nil {
+			ch.checkRows(rows, f.errs, func(i int) string { return ch.Table + "." + strconv.Itoa(i) + "." })
+		}
 		f.record.Children[ch.Table] = rows
 	}
 	return f

@@ -203,6 +203,12 @@ func TestProjectFormKeepsSigningsWhole(t *testing.T) {
 			f.Set("project_appearances.1.signing_event_id", strconv.FormatInt(autumn, 10))
 			f.Set("project_appearances.1.role", "signed")
 		},
+		"a rate of zero": func(f url.Values) {
+			f.Set("contract_currency", "USD")
+			f.Set("contract_amount_original", "1000")
+			f.Set("contract_rate_to_yuan", "0")
+			f.Set("contract_rate_on", "2019-04-26")
+		},
 		"a role that does not exist": func(f url.Values) {
 			f.Set("project_appearances.rows", "1")
 			f.Set("project_appearances.0.signing_event_id", strconv.FormatInt(spring, 10))
@@ -211,8 +217,17 @@ func TestProjectFormKeepsSigningsWhole(t *testing.T) {
 	} {
 		form := editor.openContentForm(path)
 		change(form)
-		if rec := editor.post(path, form); rec.Code != http.StatusUnprocessableEntity {
+		rec := editor.post(path, form)
+		if rec.Code != http.StatusUnprocessableEntity {
 			t.Errorf("%s: %d, want 422", name, rec.Code)
+		}
+		// Each says what is wrong beside its field, not "the database refused".
+		if want, ok := map[string]string{
+			"a rate of zero":       "请填写大于 0 的数",
+			"the same event twice": "同一场签约活动只能关联一次",
+			"first signed twice":   "项目只能有一次首次签约",
+		}[name]; ok && !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("%s: the page does not say %q", name, want)
 		}
 		if currency, yuan, n := stored(); currency != "CNY" || yuan != nil || n != before {
 			t.Errorf("%s: stored %s %v, %d appearances", name, currency, yuan, n)

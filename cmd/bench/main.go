@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -225,6 +226,11 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			_, err := models.EventFunnels(ctx, d, ids)
 			return err
 		}},
+		{"memo lookup: content versions and the next scheduled publication", func(d *gorm.DB) error {
+			memo := models.NewMemo[int](1, "projects", "signing_events", "reported_statistics", "regions", "industry_chains", "news_articles")
+			_, err := memo.Get(ctx, d, "bench", func() (int, error) { return 0, nil })
+			return err
+		}},
 		{"search 电子 (and its Traditional spelling)", func(d *gorm.DB) error {
 			_, err := models.Search(ctx, d, []string{"电子", "電子"}, 10)
 			return err
@@ -298,6 +304,40 @@ func loadTest(db *gorm.DB, quiet *slog.Logger) error {
 			return fmt.Errorf("wrk %s: %w\n%s", p.path, err, out)
 		}
 		fmt.Printf("%-16s %10s %10s %10s\n", p.name, field(out, `Requests/sec:\s+(\S+)`), field(out, `\s50%\s+(\S+)`), field(out, `\s99%\s+(\S+)`))
+	}
+	return memoMisses(db, base)
+}
+
+// memoMisses times the memoised pages when their memo is stale: the first
+// view after an edit. Before each request the projects' content version
+// is raised, as any committed edit of a project does, and the page is
+// fetched alone on one connection.
+func memoMisses(db *gorm.DB, base *url.URL) error {
+	const rounds = 40
+	fmt.Printf("\n== memoised pages, first view after an edit: %d requests one at a time\n", rounds)
+	fmt.Printf("%-16s %10s %10s\n", "page", "p50", "p90")
+	for _, p := range []struct{ name, path string }{
+		{"statistics", "/statistics"}, {"statistics region", "/statistics?region=chifeng"}, {"statistics csv", "/statistics/by-region.csv"},
+	} {
+		took := make([]time.Duration, 0, rounds)
+		for range rounds {
+			if err := db.Exec(`UPDATE content_versions SET version = version + 1 WHERE table_name = 'projects'`).Error; err != nil {
+				return err
+			}
+			start := time.Now()
+			resp, err := http.Get(base.String() + p.path)
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("%s answers %d", p.path, resp.StatusCode)
+			}
+			took = append(took, time.Since(start))
+		}
+		slices.Sort(took)
+		fmt.Printf("%-16s %10s %10s\n", p.name, took[rounds/2].Round(10*time.Microsecond), took[rounds*9/10].Round(10*time.Microsecond))
 	}
 	return nil
 }
