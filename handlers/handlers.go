@@ -58,6 +58,7 @@ type Handler struct {
 	// statistics memoises what the statistics page and downloads are
 	// computed from, per region filter, until their content changes.
 	statistics *models.Memo[statisticsData]
+	reported   *models.Memo[[]models.ReportedBeside] // a region page's, per region
 }
 
 // New builds the portal's router with its middleware and routes.
@@ -66,6 +67,7 @@ func New(d Deps) *echo.Echo {
 		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies, timeout: d.RequestTimeout}
 	h.projects = followRules(d.BlockingDays)
 	h.statistics = models.NewMemo[statisticsData](64, statisticsTables...)
+	h.reported = models.NewMemo[[]models.ReportedBeside](64, reportedTables...)
 	if h.inquiries.Desk == (models.DeskRules{}) {
 		h.inquiries.Desk = models.DefaultDeskRules
 	}

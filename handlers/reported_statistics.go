@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -143,17 +144,26 @@ func countsOver(ctx context.Context, b models.ReportedBeside, computed bool) []s
 
 // regionReported is the reported statistics of a region and of the
 // regions below it, for the region's page.
+// The statistics with their computed side are memoised per region
+// (Handler.regionReported): computing them is most of a region page's
+// database time.
 func (h *Handler) regionReported(cx context.Context, regionID int64) ([]views.ReportedRow, error) {
-	below, err := models.RegionIDsBelow(cx, h.db, regionID)
-	if err != nil {
-		return nil, err
-	}
-	list, err := models.PublicReportedStatistics(cx, h.db, below)
+	list, err := h.reported.Get(cx, h.db, strconv.FormatInt(regionID, 10), func() ([]models.ReportedBeside, error) {
+		below, err := models.RegionIDsBelow(cx, h.db, regionID)
+		if err != nil {
+			return nil, err
+		}
+		return models.PublicReportedStatistics(cx, h.db, below)
+	})
 	if err != nil {
 		return nil, err
 	}
 	return reportedRows(cx, list), nil
 }
+
+// reportedTables are the content tables the reported statistics and
+// their computed side are read from.
+var reportedTables = []string{"projects", "project_reports", "reported_statistics", "regions", "news_articles"}
 
 // ShowReportedStatisticRegion is the admin preview of a reported
 // statistic: the page of its region, where it is shown (a statistic has no

@@ -100,6 +100,16 @@ func TestRegionPageShowsReportedBesideComputed(t *testing.T) {
 	if got := cellText(row, "difference"); got != "本站记录比公布数据多 38.7个百分点" {
 		t.Errorf("start rate difference = %q", got)
 	}
+	// The computed side is memoised, and follows an edit at the next
+	// request: the project back at signing, a start rate of 0%.
+	var stage string
+	db.Raw("SELECT stage FROM projects WHERE slug = 'jiutong-logistics-iot-warehouse'").Scan(&stage)
+	dbtest.MustExec(t, db, "UPDATE projects SET stage = 'signed' WHERE slug = 'jiutong-logistics-iot-warehouse'")
+	edited := parse(t, get(t, e, http.MethodGet, "/regions/hongshan"))
+	if got := cellText(reportedRow(t, edited, "hongshan-2021-start-rate"), "computed-value"); !strings.HasPrefix(got, "0%") {
+		t.Errorf("computed start rate after the edit = %q", got)
+	}
+	dbtest.MustExec(t, db, "UPDATE projects SET stage = ? WHERE slug = 'jiutong-logistics-iot-warehouse'", stage)
 	row = reportedRow(t, doc, "hongshan-2021-completed")
 	if got := cellText(row, "reported-value"); !strings.Contains(got, "35.7亿元") {
 		t.Errorf("completed investment = %q", got)
