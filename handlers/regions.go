@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -106,6 +107,10 @@ func (h *Handler) regionView(c echo.Context, p models.RegionProfile) views.Regio
 	}
 	v.Chains = chainLinks(cx, p.Chains)
 	v.Policies = policyLinks(cx, p.Policies)
+	if p.PolicyCount > int64(len(p.Policies)) {
+		v.AllPolicies = &views.LinkItem{Path: "/policies?region=" + url.QueryEscape(p.Region.Slug),
+			Name: i18n.T(cx, "region.policies.all", map[string]any{"N": p.PolicyCount})}
+	}
 	for _, pr := range p.Projects {
 		v.Projects = append(v.Projects, projectRow(cx, pr))
 	}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,5 +119,37 @@ func TestRegionNotFound(t *testing.T) {
 	}
 	if rec := get(t, e, http.MethodGet, "/en/regions/no-such-region"); !strings.Contains(rec.Body.String(), "Page not found") {
 		t.Error("the English 404 page is not in English")
+	}
+}
+
+// A region with many policies lists the latest of them and links to the
+// policy list filtered by the region, which has them all.
+func TestRegionPageListsTheLatestPolicies(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newRouter(db)
+	dbtest.MustExec(t, db, `INSERT INTO policies (slug, region_id, title, issuing_body, issued_on, summary, body, status)
+		SELECT 'many-' || g, r.id, '测试政策第' || g || '号', '测试机关', date '2030-01-01' + g, '摘要', '正文', 'published'
+		FROM generate_series(1, 20) g, regions r WHERE r.slug = 'chifeng'`)
+	var applying int64
+	db.Raw(`SELECT count(*) FROM policies p JOIN regions r ON r.id = p.region_id
+		WHERE r.slug IN ('hongshan', 'chifeng', 'inner-mongolia') AND p.status = 'published' AND p.deleted_at IS NULL`).Scan(&applying)
+
+	doc := parse(t, get(t, e, http.MethodGet, "/regions/hongshan"))
+	items := doc.Find(`[data-testid="policies"] li`)
+	if items.Length() != 12 {
+		t.Errorf("%d policies listed, want the latest 12", items.Length())
+	}
+	if first := items.First().Find("a").Text(); first != "测试政策第20号" {
+		t.Errorf("first listed %q, want the latest issued", first)
+	}
+	all := doc.Find(`[data-testid="all-policies"]`)
+	if href, _ := all.Attr("href"); href != "/policies?region=hongshan" || !strings.Contains(all.Text(), "全部") {
+		t.Errorf("link to all policies %q %q", href, all.Text())
+	}
+	if !strings.Contains(all.Text(), strconv.FormatInt(applying, 10)) {
+		t.Errorf("link %q does not count the %d policies", all.Text(), applying)
+	}
+	if en, _ := parse(t, get(t, e, http.MethodGet, "/en/regions/hongshan")).Find(`[data-testid="all-policies"]`).Attr("href"); en != "/en/policies?region=hongshan" {
+		t.Errorf("English link %q", en)
 	}
 }

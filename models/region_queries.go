@@ -8,17 +8,24 @@ import (
 
 // RegionProfile is everything a region's public page shows.
 type RegionProfile struct {
-	Region     Region   // with Figures (and their source articles) and Measures
-	Ancestors  []Region // from the top-level region down to the parent
-	Children   []Region
-	Parks      []Park
-	Chains     []IndustryChain
-	Policies   []Policy  // the region's own and those of the regions above it
-	Contacts   []Contact // the region's officers, or the nearest region above's
-	Projects   []Project // in the region and every region below it, newest first
-	Totals     ProjectTotals
-	SourceName string // the article the profile was written from
+	Region    Region   // with Figures (and their source articles) and Measures
+	Ancestors []Region // from the top-level region down to the parent
+	Children  []Region
+	Parks     []Park
+	Chains    []IndustryChain
+	// Policies are the latest RegionPolicyLimit of those that apply there:
+	// the region's own and those of the regions above it, PolicyCount in all.
+	Policies    []Policy
+	PolicyCount int64
+	Contacts    []Contact // the region's officers, or the nearest region above's
+	Projects    []Project // in the region and every region below it, newest first
+	Totals      ProjectTotals
+	SourceName  string // the article the profile was written from
 }
+
+// RegionPolicyLimit is how many policies a region's page lists; the
+// policy list filtered by the region has them all.
+const RegionPolicyLimit = 12
 
 // ProjectTotals sums a set of projects.
 type ProjectTotals struct {
@@ -111,16 +118,20 @@ func LoadRegionProfile(ctx context.Context, db *gorm.DB, slug string) (RegionPro
 			return db.Scopes(Public("industry_chains")).Where("region_id IN ?", below).Order("id").Find(&p.Chains).Error
 		},
 		func() error {
-			return db.Scopes(Public("policies")).Where("region_id IN ?", nearestFirst).Order("id").Find(&p.Policies).Error
+			return db.Scopes(Public("policies")).Where("region_id IN ?", nearestFirst).
+				Order("issued_on DESC NULLS LAST, id DESC").Limit(RegionPolicyLimit).Find(&p.Policies).Error
+		},
+		func() error {
+			return db.Model(&Policy{}).Scopes(Public("policies")).Where("region_id IN ?", nearestFirst).Count(&p.PolicyCount).Error
 		},
 		func() error {
 			return db.Scopes(Public("projects")).Preload("Region").Where("region_id IN ?", below).
 				Order("signed_on DESC NULLS LAST, id DESC").Limit(20).Find(&p.Projects).Error
 		},
-		func() error {
-			return db.Model(&Project{}).Scopes(Public("projects")).Where("region_id IN ?", below).
-				Select("count(*) AS count, coalesce(sum(contracted_amount_yuan), 0) AS contracted_yuan, coalesce(sum(completed_investment_yuan), 0) AS completed_yuan").
-				Scan(&p.Totals).Error
+		func() error { // from the rollup: a city's tens of thousands of projects are not summed per visit
+			s, err := LoadStatistics(ctx, db, StatisticsFilter{RegionIDs: below})
+			p.Totals = ProjectTotals{Count: s.Total.Projects, ContractedYuan: s.Total.ContractedYuan, CompletedYuan: s.Total.CompletedYuan}
+			return err
 		},
 	}
 	for _, step := range steps {
