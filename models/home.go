@@ -81,12 +81,12 @@ func LoadHomeSummary(ctx context.Context, db *gorm.DB) (HomeSummary, error) {
 		{&Region{}, "regions", &s.RegionCount},
 		{&Park{}, "parks", &s.ParkCount},
 		{&Policy{}, "policies", &s.PolicyCount},
-		{&Project{}, "projects", &s.ProjectCount},
 	}
 	for _, c := range counts {
 		if err := db.Model(c.model).Scopes(Public(c.table)).Count(c.into).Error; err != nil {
 			return s, err
 		}
 	}
-	return s, nil
+	s.ProjectCount, err = CountPublicProjects(ctx, db)
+	return s, err
 }

@@ -199,3 +199,18 @@ func TestStatisticsFollowEveryChange(t *testing.T) {
 		t.Errorf("after a rollback %+v, before %+v", after, before)
 	}
 }
+
+// The home page's project count comes from the rollup and agrees with a
+// count of the table, a scheduled project included only from its time on.
+func TestCountPublicProjectsFromTheRollup(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	ctx := context.Background()
+	dbtest.MustExec(t, db, `UPDATE projects SET publish_at = now() + interval '1 day' WHERE id = (SELECT min(id) FROM projects WHERE status = 'published')`)
+	dbtest.MustExec(t, db, `UPDATE projects SET status = 'draft' WHERE id = (SELECT max(id) FROM projects WHERE status = 'published')`)
+	var want int64
+	db.Model(&models.Project{}).Scopes(models.Public("projects")).Count(&want)
+	got, err := models.CountPublicProjects(ctx, db)
+	if err != nil || got != want {
+		t.Errorf("CountPublicProjects = %d, %v; the table has %d public projects", got, err, want)
+	}
+}
