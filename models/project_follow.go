@@ -252,8 +252,9 @@ func RefreshProjectFlags(ctx context.Context, db *gorm.DB, rules projectflag.Rul
 			changed++
 		}
 		// A project whose officer was taken away is followed no more.
+		// ('none' written out: projects_unfollowed_flagged_idx, migration 00021.)
 		var unfollowed []int64
-		q := tx.Model(&Project{}).Where("officer_id IS NULL AND flag <> ? AND deleted_at IS NULL", FlagNone)
+		q := tx.Model(&Project{}).Where("officer_id IS NULL AND flag <> '" + FlagNone + "' AND deleted_at IS NULL")
 		if projectID != 0 {
 			q = q.Where("id = ?", projectID)
 		}
