@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"strconv"
 
 	"gorm.io/gorm"
 )
@@ -71,13 +72,42 @@ func (f ProjectFilter) apply(q *gorm.DB) *gorm.DB {
 	return q
 }
 
+// rollupBreakdown is the project_rollup breakdown and key that hold the
+// totals of the filter, when one does: a region (or none) with at most one
+// of year, chain, category and stage, and no amount bound or event.
+func (f ProjectFilter) rollupBreakdown() (dim, key string, ok bool) {
+	if f.EventID != 0 || f.MinYuan != nil || f.MaxYuan != nil {
+		return "", "", false
+	}
+	dim, key = "all", ""
+	set := 0
+	if f.SignedYear != 0 {
+		dim, key, set = "year", strconv.Itoa(f.SignedYear), set+1
+	}
+	if f.ChainID != 0 {
+		dim, key, set = "chain", strconv.FormatInt(f.ChainID, 10), set+1
+	}
+	if f.Category != "" {
+		dim, key, set = "category", f.Category, set+1
+	}
+	if f.Stage != "" {
+		dim, key, set = "stage", f.Stage, set+1
+	}
+	return dim, key, set <= 1
+}
+
 // SearchProjects returns one page of the public projects a filter selects.
 func SearchProjects(ctx context.Context, db *gorm.DB, f ProjectFilter) (ProjectPage, error) {
 	var page ProjectPage
 	db = db.WithContext(ctx)
-	err := f.apply(db.Model(&Project{})).
-		Select("count(*) AS count, coalesce(sum(contracted_amount_yuan), 0) AS contracted_yuan, coalesce(sum(completed_investment_yuan), 0) AS completed_yuan").
-		Scan(&page.Totals).Error
+	var err error
+	if dim, key, ok := f.rollupBreakdown(); ok && !Previewing(ctx) {
+		page.Totals, err = rollupTotals(db, f.RegionIDs, dim, key)
+	} else {
+		err = f.apply(db.Model(&Project{})).
+			Select("count(*) AS count, coalesce(sum(contracted_amount_yuan), 0) AS contracted_yuan, coalesce(sum(completed_investment_yuan), 0) AS completed_yuan").
+			Scan(&page.Totals).Error
+	}
 	if err != nil {
 		return page, err
 	}

@@ -77,6 +77,13 @@ const publicProject = `status = 'published' AND deleted_at IS NULL AND (publish_
 // public, so subtracted live.
 const publicScheduled = `status = 'published' AND deleted_at IS NULL AND publish_at IS NOT NULL AND publish_at > now()`
 
+// scheduledRollupRows are the rollup rows of the scheduled projects, with
+// their sign turned: added to the rollup, they leave what is public now.
+const scheduledRollupRows = `FROM projects p CROSS JOIN LATERAL project_rollup_rows(p.region_id, p.signed_on, p.chain_id,
+	p.category, p.stage, p.contracted_amount_yuan, p.planned_investment_yuan, p.completed_investment_yuan,
+	p.contract_currency, p.status::text, p.deleted_at, -1) x
+	WHERE ` + publicScheduled // its columns are p's: x has none of those names
+
 // EventFunnel is one event's funnel: of the distinct projects linked to it,
 // how far they got. Roles counts them by their role at the event.
 type EventFunnel struct {
@@ -175,8 +182,7 @@ func LoadStatistics(ctx context.Context, db *gorm.DB, f StatisticsFilter) (Stati
 				planned_yuan, completed_yuan, completed_of_contracted_yuan, completed_of_planned_yuan
 			FROM project_rollup`+rollup+`
 			UNION ALL
-			SELECT x.* FROM projects p CROSS JOIN LATERAL project_rollup_rows(p.region_id, p.signed_on, p.chain_id, p.category, p.stage, p.contracted_amount_yuan, p.planned_investment_yuan, p.completed_investment_yuan, p.contract_currency, p.status::text, p.deleted_at, -1) x
-			WHERE `+publicScheduled+scheduled+`
+			SELECT x.* `+scheduledRollupRows+scheduled+`
 		) u
 		GROUP BY 1, dim, key -- per region for "all", over the regions for the breakdowns: a few dozen rows to scan
 		HAVING sum(projects) > 0`, args...).Scan(&rows).Error
@@ -230,6 +236,32 @@ func CountPublicProjects(ctx context.Context, db *gorm.DB) (int64, error) {
 		(SELECT coalesce(sum(projects), 0) FROM project_rollup WHERE dim = 'all') -
 		(SELECT count(*) FROM projects WHERE ` + publicScheduled + `)`).Scan(&n).Error
 	return n, err
+}
+
+// rollupTotals sums one breakdown key of the rollup over the given regions
+// (every region when empty), less the scheduled projects, as LoadStatistics
+// counts: the project list's totals without reading its projects.
+func rollupTotals(db *gorm.DB, regionIDs []int64, dim, key string) (ProjectTotals, error) {
+	rollup, scheduled := "", ""
+	args := []any{dim, key}
+	if len(regionIDs) > 0 {
+		rollup, scheduled = " AND region_id IN ?", " AND p.region_id IN ?"
+		args = append(args, regionIDs)
+	}
+	args = append(args, dim, key)
+	if len(regionIDs) > 0 {
+		args = append(args, regionIDs)
+	}
+	var t ProjectTotals
+	err := db.Raw(`
+		SELECT coalesce(sum(projects), 0) AS count, coalesce(sum(contracted_yuan), 0) AS contracted_yuan,
+			coalesce(sum(completed_yuan), 0) AS completed_yuan
+		FROM (
+			SELECT projects, contracted_yuan, completed_yuan FROM project_rollup WHERE dim = ? AND key = ?`+rollup+`
+			UNION ALL
+			SELECT x.projects, x.contracted_yuan, x.completed_yuan `+scheduledRollupRows+` AND x.dim = ? AND x.key = ?`+scheduled+`
+		) u`, args...).Scan(&t).Error
+	return t, err
 }
 
 // sortByOrder puts named funnels in the order of the enumeration.

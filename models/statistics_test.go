@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"gorm.io/gorm"
@@ -212,5 +213,49 @@ func TestCountPublicProjectsFromTheRollup(t *testing.T) {
 	got, err := models.CountPublicProjects(ctx, db)
 	if err != nil || got != want {
 		t.Errorf("CountPublicProjects = %d, %v; the table has %d public projects", got, err, want)
+	}
+}
+
+// The project list's totals come from the rollup where one breakdown holds
+// them, and agree with a count of the table for every such filter.
+func TestProjectTotalsFromTheRollupMatchTheTable(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	ctx := context.Background()
+	dbtest.MustExec(t, db, `UPDATE projects SET publish_at = now() + interval '1 day' WHERE id = (SELECT min(id) FROM projects WHERE status = 'published' AND contracted_amount_yuan IS NOT NULL)`)
+	var chifeng, chain int64
+	db.Raw(`SELECT id FROM regions WHERE slug = 'chifeng'`).Scan(&chifeng)
+	db.Raw(`SELECT chain_id FROM projects WHERE chain_id IS NOT NULL LIMIT 1`).Scan(&chain)
+	below, err := models.RegionIDsBelow(ctx, db, chifeng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]models.ProjectFilter{
+		"everything": {}, "a region": {RegionIDs: below}, "a chain": {ChainID: chain},
+		"a region's stage": {RegionIDs: below, Stage: models.StageStarted}, "a category": {Category: "industry"},
+		"a year": {SignedYear: 2019}, "a region's year": {RegionIDs: below, SignedYear: 2021},
+	} {
+		page, err := models.SearchProjects(ctx, db, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same filter counted from the table: preview mode skips the rollup.
+		live, err := models.SearchProjects(models.WithPreview(ctx, "projects", 0), db, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Totals != live.Totals || page.Totals.Count == 0 && name == "everything" {
+			t.Errorf("%s: rollup %+v, table %+v", name, page.Totals, live.Totals)
+		}
+	}
+	// And the rollup is what answers: a filter with two breakdowns is
+	// counted from the table.
+	for f, want := range map[*models.ProjectFilter]bool{{RegionIDs: below}: true, {Stage: models.StageStarted, Category: "industry"}: false} {
+		statements, err := dbtest.RecordSQL(db, func(d *gorm.DB) error { _, err := models.SearchProjects(ctx, d, *f); return err })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(strings.Join(statements, "\n"), "project_rollup"); got != want {
+			t.Errorf("filter %+v: read the rollup %v, want %v", *f, got, want)
+		}
 	}
 }
