@@ -3,10 +3,12 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -33,6 +35,10 @@ func LoadContentVersions(ctx context.Context, db *gorm.DB) (ContentVersions, err
 	v := ContentVersions{versions: make(map[string]int64, len(rows))}
 	for _, r := range rows {
 		v.versions[r.TableName], v.now = r.Version, r.Now
+	}
+	if err == nil && v.versions["*"] == 0 {
+		// Without the rows every stamp would match forever.
+		return v, errors.New("content_versions has no '*' row: migration 00020 is missing or its rows were deleted")
 	}
 	return v, err
 }
@@ -85,6 +91,10 @@ func nextPublication(ctx context.Context, db *gorm.DB, tables []string) (time.Ti
 type Memo[V any] struct {
 	tables []string
 	cache  *otter.Cache[string, memoEntry[V]]
+	// highest is the highest '*' version seen. Versions only grow, unless
+	// the database was restored from a backup: then they may climb back
+	// to stamps held here from before, so a lower one empties the memo.
+	highest atomic.Int64
 }
 
 type memoEntry[V any] struct {
@@ -110,6 +120,15 @@ func (m *Memo[V]) Get(ctx context.Context, db *gorm.DB, key string, compute func
 	if err != nil {
 		var zero V
 		return zero, err
+	}
+	if all := versions.versions["*"]; all < m.highest.Load() {
+		m.cache.InvalidateAll()
+		m.highest.Store(all)
+	} else if all > m.highest.Load() {
+		// Racing requests may store a lower one, or read one from just
+		// before a commit after another stored the newer: either only
+		// empties the memo once more, never keeps a stale value.
+		m.highest.Store(all)
 	}
 	stamp := versions.stamp(m.tables)
 	if e, ok := m.cache.GetIfPresent(key); ok && e.stamp == stamp && (e.until.IsZero() || versions.now.Before(e.until)) {

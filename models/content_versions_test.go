@@ -157,3 +157,26 @@ func TestContentVersionsNeverDeadlockWriters(t *testing.T) {
 		t.Errorf("'*' version %d, want %d (two tables per transaction)", after, want)
 	}
 }
+
+// After a restore from a backup the versions go back and may climb to a
+// stamp the memo holds from before: a lower '*' version empties the memo.
+// Without the rows, nothing is memoised.
+func TestMemoForgetsEverythingWhenVersionsGoBack(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	ctx := context.Background()
+	m := &countingMemo{memo: models.NewMemo[int64](8, "projects")}
+	published := m.get(t, ctx, db)
+	// The restore: an older state, one project fewer, versions lower.
+	dbtest.MustExec(t, db, `UPDATE content_versions SET version = version - 3 WHERE table_name = '*'`)
+	dbtest.MustExec(t, db, `UPDATE content_versions SET version = version - 1 WHERE table_name = 'projects'`)
+	// An edit then brings projects back to the stamp the memo holds.
+	dbtest.MustExec(t, db, `UPDATE projects SET status = 'draft' WHERE id = (SELECT min(id) FROM projects WHERE status = 'published')`)
+	if got := m.get(t, ctx, db); got != published-1 {
+		t.Errorf("after the restore and an edit: %d projects, want %d", got, published-1)
+	}
+
+	dbtest.MustExec(t, db, `DELETE FROM content_versions`)
+	if _, err := m.memo.Get(ctx, db, "projects", func() (int64, error) { return 0, nil }); err == nil {
+		t.Error("an empty content_versions was taken for unchanged content")
+	}
+}

@@ -12,6 +12,15 @@
 -- transaction at a time and in no conflicting order. Each table is bumped
 -- once per transaction however many rows it changed (a flag local to the
 -- transaction).
+--
+-- For later migrations and writers: a transaction that changed rows of a
+-- content table has a trigger event pending until commit, so PostgreSQL
+-- refuses ALTER TABLE, CREATE INDEX or TRUNCATE on that table later in it;
+-- run SET CONSTRAINTS ALL IMMEDIATE before such DDL (the bump then happens
+-- at once, which is fine in a migration). Content writes are serialised on
+-- the '*' row while they commit, and must run at READ COMMITTED: a
+-- repeatable-read writer fails when any other content write committed
+-- during it.
 
 -- +goose Up
 CREATE TABLE content_versions (
@@ -54,7 +63,7 @@ BEGIN
         EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I
             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_content_version()',
             t || '_content_version', t);
-        -- TRUNCATE has no row triggers; it bumps at once (tests only).
+        -- TRUNCATE has no row triggers; it bumps at once.
         EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION bump_content_version()',
             t || '_content_version_truncate', t);
     END LOOP;

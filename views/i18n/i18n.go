@@ -130,6 +130,10 @@ type conversion struct {
 // more, the least used texts are converted again when next shown.
 const convertedBudget = 32 << 20
 
+// conversionOverhead is an estimate of a memo entry's own bytes: the key,
+// the two string headers and the cache's node.
+const conversionOverhead = 96
+
 var (
 	loadOnce sync.Once
 	loaded   *catalog
@@ -158,7 +162,9 @@ func build(files fs.FS) (*catalog, error) {
 		converted: otter.Must(&otter.Options[conversion, string]{
 			MaximumWeight: convertedBudget,
 			Weigher: func(k conversion, v string) uint32 {
-				return uint32(min(len(k.text)+len(v), 1<<31)) // #nosec G115 -- bounded just before
+				// The texts, and roughly what an entry costs beside them,
+				// which dominates for short ones such as amounts.
+				return uint32(min(len(k.text)+len(v)+conversionOverhead, 1<<31)) // #nosec G115 -- bounded just before
 			},
 		})}
 	var err error
@@ -187,7 +193,7 @@ func build(files fs.FS) (*catalog, error) {
 		tag := language.MustParse(string(l))
 		c.ids[l], c.plain[l] = map[string]bool{}, map[string]string{}
 		for id, text := range m {
-			if !strings.Contains(text, "{{") {
+			if text != "" && !strings.Contains(text, "{{") { // go-i18n treats "" as missing
 				c.plain[l][id] = text
 			}
 			if err := bundle.AddMessages(tag, &goi18n.Message{ID: id, Other: text}); err != nil {
