@@ -36,6 +36,14 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The visitor went away mid-request (closed the tab, a load test
+		// stopping): nobody reads the answer, and it is not a server fault.
+		c.Response().Status = 499 // for the request log only: nginx's "client closed request"
+		h.log.Info("client went away", "request_id", requestID(c), "method", c.Request().Method,
+			"uri", loggableURI(c.Request().RequestURI))
+		return
+	}
 	status := http.StatusInternalServerError
 	var httpErr *echo.HTTPError
 	var userErr *userError

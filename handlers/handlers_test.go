@@ -304,3 +304,18 @@ func TestListPagesWeighUnder60KB(t *testing.T) {
 		}
 	}
 }
+
+// A visitor who leaves mid-request is not a server fault: no error is
+// logged (a load test stopping logged one per open connection).
+func TestClientGoneIsNotLoggedAsAnError(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	var logs strings.Builder
+	e := newRouterLogging(db, &logs)
+	cx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, "/projects", nil).WithContext(cx)
+	e.ServeHTTP(httptest.NewRecorder(), req)
+	if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "client went away") {
+		t.Errorf("logs for a request whose visitor left:\n%s", logs.String())
+	}
+}

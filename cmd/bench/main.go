@@ -105,7 +105,7 @@ func run() error {
 	if err := i18n.Load(); err != nil {
 		return err
 	}
-	return loadTest(db, quiet)
+	return loadTest(db)
 }
 
 // The synthetic data: projects and policies spread over the seeded regions,
@@ -260,7 +260,7 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 	return nil
 }
 
-func loadTest(db *gorm.DB, quiet *slog.Logger) error {
+func loadTest(db *gorm.DB) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return fmt.Errorf("wrk not installed (make bench installs it with apt)")
 	}
@@ -269,7 +269,9 @@ func loadTest(db *gorm.DB, quiet *slog.Logger) error {
 		return err
 	}
 	base, _ := url.Parse("http://" + l.Addr().String())
-	srv := handlers.NewServer(l.Addr().String(), handlers.New(handlers.Deps{DB: db, Log: quiet, BaseURL: base}))
+	// Server errors go to stderr, so a failing page says why.
+	errorsOnly := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	srv := handlers.NewServer(l.Addr().String(), handlers.New(handlers.Deps{DB: db, Log: errorsOnly, BaseURL: base}))
 	go func() { _ = srv.Serve(l) }()
 	defer srv.Close()
 
