@@ -128,9 +128,8 @@ func LoadRegionProfile(ctx context.Context, db *gorm.DB, slug string) (RegionPro
 			return db.Scopes(Public("projects")).Preload("Region").Where("region_id IN ?", below).
 				Order("signed_on DESC NULLS LAST, id DESC").Limit(20).Find(&p.Projects).Error
 		},
-		func() error { // from the rollup: a city's tens of thousands of projects are not summed per visit
-			s, err := LoadStatistics(ctx, db, StatisticsFilter{RegionIDs: below})
-			p.Totals = ProjectTotals{Count: s.Total.Projects, ContractedYuan: s.Total.ContractedYuan, CompletedYuan: s.Total.CompletedYuan}
+		func() (err error) { // from the rollup: a city's tens of thousands of projects are not summed per visit
+			p.Totals, err = rollupTotals(db, below, "all", "")
 			return err
 		},
 	}

@@ -267,10 +267,11 @@ func computeReported(db *gorm.DB, out []ReportedBeside, at []int, regionIDs []in
 	for _, idx := range at {
 		r := out[idx].Reported
 		from, to = minTime(from, r.PeriodFrom), maxTime(to, r.PeriodTo)
-		id, ok := bySelection[selectionOf(r)]
+		sel := selectionOf(r)
+		id, ok := bySelection[sel]
 		if !ok {
 			id = r.ID
-			bySelection[selectionOf(r)] = id
+			bySelection[sel] = id
 			ids = append(ids, id)
 		}
 		members[id] = append(members[id], idx)
