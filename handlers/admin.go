@@ -63,7 +63,21 @@ func (h *Handler) staffRoute(g *echo.Group, method, path string, handler echo.Ha
 	if len(perms) == 0 {
 		panic("admin route " + path + " names no permission")
 	}
+	if method == http.MethodPost {
+		handler = h.contentMayHaveChanged(handler)
+	}
 	g.Add(method, path, handler, h.requireStaff(perms), h.staffCSRF)
+}
+
+// contentMayHaveChanged holds a staff post's answer, after its
+// transaction, until the content watch has heard of what it committed, so
+// that the page the member of staff opens next shows it, on this instance
+// and on the others, which hear of it at the same moment.
+func (h *Handler) contentMayHaveChanged(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Before(func() { h.watch.CatchUp(ctx(c), h.db) })
+		return next(c)
+	}
 }
 
 // requireStaff lets a request through only for a signed-in, enabled

@@ -39,6 +39,12 @@ type Deps struct {
 	// BlockingDays is how long a blocking problem may stay open before its
 	// project turns red; 0: 14.
 	BlockingDays int
+	// Watch tells when public content changes; nil: no page is kept in
+	// memory, and memos read the content versions on each request.
+	Watch *models.ContentWatch
+	// PageCacheBytes is the budget of rendered public pages kept in
+	// memory (pagecache.go); 0: none are kept.
+	PageCacheBytes int64
 }
 
 // Handler holds the dependencies every handler method uses.
@@ -55,6 +61,8 @@ type Handler struct {
 	proxies       []*net.IPNet
 	timeout       time.Duration // each request's deadline; 0: none
 	projects      projectflag.Rules
+	watch         *models.ContentWatch
+	pages         *pageCache
 	// statistics memoises what the statistics page and downloads are
 	// computed from, per region filter, until their content changes.
 	statistics *models.Memo[statisticsData]
@@ -63,15 +71,22 @@ type Handler struct {
 
 // New builds the portal's router with its middleware and routes.
 func New(d Deps) *echo.Echo {
+	_, e := build(d)
+	return e
+}
+
+func build(d Deps) (*Handler, *echo.Echo) {
 	h := &Handler{db: d.DB, log: d.Log, baseURL: d.BaseURL, secret: d.Secret, inquiries: d.Inquiries, uploads: d.Uploads,
 		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies, timeout: d.RequestTimeout}
 	h.projects = followRules(d.BlockingDays)
-	h.statistics = models.NewMemo[statisticsData](64, statisticsTables...)
-	h.reported = models.NewMemo[[]models.ReportedBeside](64, reportedTables...)
+	h.watch = d.Watch
+	h.statistics = models.NewMemo[statisticsData](64, d.Watch, statisticsTables...)
+	h.reported = models.NewMemo[[]models.ReportedBeside](64, d.Watch, reportedTables...)
 	if h.inquiries.Desk == (models.DeskRules{}) {
 		h.inquiries.Desk = models.DefaultDeskRules
 	}
 	h.sessions = h.newSessions()
+	h.pages = newPageCache(d.Watch, d.PageCacheBytes, h.sessions.Cookie.Name)
 	e := echo.New()
 	// Rate limits and sign-in throttling count by the client address.
 	e.IPExtractor = clientAddressOf(d.TrustedProxies)
@@ -79,7 +94,7 @@ func New(d Deps) *echo.Echo {
 	e.HidePort = true
 	e.HTTPErrorHandler = h.handleError
 	h.routes(e)
-	return e
+	return h, e
 }
 
 // WriteTimeout is the longest the server spends on one response; request

@@ -57,7 +57,6 @@ func (h *Handler) Sitemap(c echo.Context) error {
 			set.URLs = append(set.URLs, sitemapURL{Loc: base + l.Path(e.Path), LastMod: lastMod, Alternates: alternates})
 		}
 	}
-	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
 	return c.XML(http.StatusOK, set)
 }
 

@@ -61,9 +61,26 @@ var scheduledTables = []string{"industry_chains", "news_articles", "parks", "pol
 	"regions", "reported_statistics", "signing_events"}
 
 // nextPublication is the earliest time still ahead at which a published
-// row of one of the tables becomes public (Public), zero when none is
-// scheduled: what was computed from them is current until then.
-func nextPublication(ctx context.Context, db *gorm.DB, tables []string) (time.Time, error) {
+// row of one of the tables becomes public (Public), on the local clock
+// (read against the database's clock at the versions' reading), zero when
+// none is scheduled: what was computed from them is current until then.
+func nextPublication(ctx context.Context, db *gorm.DB, tables []string, v ContentVersions) (time.Time, error) {
+	query := nextPublicationSQL(tables)
+	if query == "" {
+		return time.Time{}, nil
+	}
+	// Null when none is scheduled: then the zero time.
+	var next sql.NullTime
+	if err := db.WithContext(ctx).Raw(query).Row().Scan(&next); err != nil || !next.Valid {
+		return time.Time{}, err
+	}
+	return time.Now().Add(next.Time.Sub(v.now)), nil
+}
+
+// nextPublicationSQL selects the earliest publication time still ahead
+// among the given tables' published rows (null when there is none), or is
+// empty when none of them can be scheduled.
+func nextPublicationSQL(tables []string) string {
 	var parts []string
 	for _, t := range tables {
 		if slices.Contains(scheduledTables, t) { // a fixed list: the names are never input
@@ -72,24 +89,24 @@ func nextPublication(ctx context.Context, db *gorm.DB, tables []string) (time.Ti
 		}
 	}
 	if len(parts) == 0 {
-		return time.Time{}, nil
+		return ""
 	}
-	// Null when none is scheduled: then the zero time.
-	var next sql.NullTime
-	err := db.WithContext(ctx).Raw(`SELECT min(at) FROM (` + strings.Join(parts, " UNION ALL ") + `) scheduled`).Row().Scan(&next) // #nosec G202 -- table names from scheduledTables only
-	return next.Time, err
+	return `SELECT min(at) FROM (` + strings.Join(parts, " UNION ALL ") + `) scheduled` // #nosec G202 -- table names from scheduledTables only
 }
 
 // Memo keeps values computed from public content, by key, for as long as
 // the content they were computed from is unchanged: until one of its
 // tables changes, or until the next scheduled row of them becomes public.
-// Each lookup reads the content versions, one small query, so a change
-// committed by any instance is seen at the very next request; nothing
-// waits for a timer. Staff previews are never memoised.
+// With a ContentWatch that is current, a lookup costs no query; otherwise
+// each lookup reads the content versions, one small query. Either way a
+// change committed by any instance is seen at the very next request (with
+// a watch, as soon as its notification arrives); nothing waits for a
+// timer. Staff previews are never memoised.
 //
 // Values are shared between requests: callers must not modify them.
 type Memo[V any] struct {
 	tables []string
+	watch  *ContentWatch // nil: read the versions on each lookup
 	cache  *otter.Cache[string, memoEntry[V]]
 	// highest is the highest '*' version seen. Versions only grow, unless
 	// the database was restored from a backup: then they may climb back
@@ -99,27 +116,32 @@ type Memo[V any] struct {
 
 type memoEntry[V any] struct {
 	stamp string
-	until time.Time // zero: no scheduled publication ahead
+	until time.Time // local clock; zero: no scheduled publication ahead
 	value V
 }
 
 // NewMemo makes a memo of at most size values computed from the given
-// content tables.
-func NewMemo[V any](size int, tables ...string) *Memo[V] {
-	return &Memo[V]{tables: tables, cache: otter.Must(&otter.Options[string, memoEntry[V]]{MaximumSize: size})}
+// content tables; watch may be nil.
+func NewMemo[V any](size int, watch *ContentWatch, tables ...string) *Memo[V] {
+	return &Memo[V]{tables: tables, watch: watch, cache: otter.Must(&otter.Options[string, memoEntry[V]]{MaximumSize: size})}
 }
 
 // Get returns the value for key, computing it when there is none or when
-// its content changed since. The versions are read before computing, so a
-// change committed meanwhile makes the next Get compute again.
+// its content changed since. The versions are known before computing, so
+// a change committed meanwhile makes the next Get compute again.
 func (m *Memo[V]) Get(ctx context.Context, db *gorm.DB, key string, compute func() (V, error)) (V, error) {
+	var zero V
 	if Previewing(ctx) {
 		return compute()
 	}
-	versions, err := LoadContentVersions(ctx, db)
-	if err != nil {
-		var zero V
-		return zero, err
+	versions, until := ContentVersions{}, time.Time{}
+	if s := m.watch.State(); s.Current && s.versions != nil {
+		versions, until = *s.versions, s.until
+	} else {
+		var err error
+		if versions, err = LoadContentVersions(ctx, db); err != nil {
+			return zero, err
+		}
 	}
 	if all := versions.versions["*"]; all < m.highest.Load() {
 		m.cache.InvalidateAll()
@@ -131,13 +153,14 @@ func (m *Memo[V]) Get(ctx context.Context, db *gorm.DB, key string, compute func
 		m.highest.Store(all)
 	}
 	stamp := versions.stamp(m.tables)
-	if e, ok := m.cache.GetIfPresent(key); ok && e.stamp == stamp && (e.until.IsZero() || versions.now.Before(e.until)) {
+	if e, ok := m.cache.GetIfPresent(key); ok && e.stamp == stamp && (e.until.IsZero() || time.Now().Before(e.until)) {
 		return e.value, nil
 	}
-	until, err := nextPublication(ctx, db, m.tables)
-	if err != nil {
-		var zero V
-		return zero, err
+	if until.IsZero() {
+		var err error
+		if until, err = nextPublication(ctx, db, m.tables, versions); err != nil {
+			return zero, err
+		}
 	}
 	v, err := compute()
 	if err == nil {

@@ -36,7 +36,7 @@ func (m *countingMemo) get(t *testing.T, ctx context.Context, db *gorm.DB) int64
 func TestMemoIsCurrentAtTheNextRead(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	ctx := context.Background()
-	m := &countingMemo{memo: models.NewMemo[int64](8, "projects", "regions")}
+	m := &countingMemo{memo: models.NewMemo[int64](8, nil, "projects", "regions")}
 	published := m.get(t, ctx, db)
 	if m.get(t, ctx, db); m.computed != 1 {
 		t.Fatalf("computed %d times for two reads of unchanged content", m.computed)
@@ -99,7 +99,7 @@ func TestMemoIsCurrentAtTheNextRead(t *testing.T) {
 func TestMemoEndsAtTheNextScheduledPublication(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	ctx := context.Background()
-	m := &countingMemo{memo: models.NewMemo[int64](8, "projects")}
+	m := &countingMemo{memo: models.NewMemo[int64](8, nil, "projects")}
 	dbtest.MustExec(t, db, `UPDATE projects SET publish_at = now() + interval '1.5 seconds'
 		WHERE id = (SELECT min(id) FROM projects WHERE status = 'published')`)
 	before := m.get(t, ctx, db)
@@ -164,7 +164,7 @@ func TestContentVersionsNeverDeadlockWriters(t *testing.T) {
 func TestMemoForgetsEverythingWhenVersionsGoBack(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	ctx := context.Background()
-	m := &countingMemo{memo: models.NewMemo[int64](8, "projects")}
+	m := &countingMemo{memo: models.NewMemo[int64](8, nil, "projects")}
 	published := m.get(t, ctx, db)
 	// The restore: an older state, one project fewer, versions lower.
 	dbtest.MustExec(t, db, `UPDATE content_versions SET version = version - 3 WHERE table_name = '*'`)

@@ -227,7 +227,7 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			return err
 		}},
 		{"memo lookup: content versions and the next scheduled publication", func(d *gorm.DB) error {
-			memo := models.NewMemo[int](1, "projects", "signing_events", "reported_statistics", "regions", "industry_chains", "news_articles")
+			memo := models.NewMemo[int](1, nil, "projects", "signing_events", "reported_statistics", "regions", "industry_chains", "news_articles")
 			_, err := memo.Get(ctx, d, "bench", func() (int, error) { return 0, nil })
 			return err
 		}},

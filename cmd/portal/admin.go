@@ -39,7 +39,7 @@ func createAdmin(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 	} else {
 		password, printPassword = randomPassword(), true
 	}
-	return withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
+	return withDatabase(ctx, cfg, log, func(db *gorm.DB, _ string) error {
 		if _, err := models.Migrate(ctx, db); err != nil {
 			return err
 		}

@@ -46,6 +46,8 @@ type Config struct {
 	// DebugAddr, when set, serves net/http/pprof on its own loopback
 	// listener, never on the public one.
 	DebugAddr string
+	// PageCacheBytes is the memory kept for rendered public pages; 0: none.
+	PageCacheBytes int64
 }
 
 // configVar documents one environment variable; the README's table is
@@ -76,6 +78,7 @@ var configVars = []configVar{
 	{"PORTAL_BLOCKING_DAYS", "14", "days a blocking problem of a signed project may stay open before the project's flag turns red"},
 	{"PORTAL_UPLOAD_DIR", "uploads", "folder for images staff upload (git-ignored); every instance must share it"},
 	{"PORTAL_DEBUG_ADDR", "", "loopback host:port (e.g. 127.0.0.1:6060) serving Go's pprof profiles on a listener of its own; unset: no profiles are served"},
+	{"PORTAL_PAGE_CACHE_MB", "64", "memory for rendered public pages, which are served from it until their content changes (least recently and least often used go first); 0: every page is rendered per request"},
 	{"PORTAL_TRUSTED_PROXIES", "", "addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1 or 10.0.0.0/24); only from them are X-Forwarded-For and X-Request-ID believed; unset: the connection's address is the client's"},
 }
 
@@ -206,6 +209,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			bad("PORTAL_TRUSTED_PROXIES", "%v", err)
 		}
 		cfg.TrustedProxies = proxies
+	}
+
+	if n, err := strconv.Atoi(get("PORTAL_PAGE_CACHE_MB")); err != nil || n < 0 || n > 64<<10 {
+		bad("PORTAL_PAGE_CACHE_MB", "must be a whole number of megabytes from 0 to 65536")
+	} else {
+		cfg.PageCacheBytes = int64(n) << 20
 	}
 
 	if addr := get("PORTAL_DEBUG_ADDR"); addr != "" {

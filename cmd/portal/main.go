@@ -77,7 +77,7 @@ func run(args []string) int {
 	case "migrate":
 		err = migrate(ctx, cfg, log, args)
 	case "seed":
-		err = withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
+		err = withDatabase(ctx, cfg, log, func(db *gorm.DB, _ string) error {
 			return seedDemo(ctx, db, log)
 		})
 	case "create-admin":
@@ -104,8 +104,9 @@ func newLogger(cfg Config) *slog.Logger {
 }
 
 // withDatabase opens the configured database, or the project-local cluster
-// when DATABASE_URL is unset, runs fn, and closes (and stops) what it opened.
-func withDatabase(ctx context.Context, cfg Config, log *slog.Logger, fn func(*gorm.DB) error) (err error) {
+// when DATABASE_URL is unset, runs fn with it and its URL, and closes (and
+// stops) what it opened.
+func withDatabase(ctx context.Context, cfg Config, log *slog.Logger, fn func(db *gorm.DB, url string) error) (err error) {
 	url := cfg.DatabaseURL
 	if url == "" {
 		cluster, err := localpg.New(cfg.LocalDBDir, log)
@@ -126,7 +127,7 @@ func withDatabase(ctx context.Context, cfg Config, log *slog.Logger, fn func(*go
 		return err
 	}
 	defer func() { err = errors.Join(err, models.Close(db)) }()
-	return fn(db)
+	return fn(db, url)
 }
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) error {
@@ -138,7 +139,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 	if err := i18n.Load(); err != nil {
 		return fmt.Errorf("message catalog: %w", err)
 	}
-	return withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
+	return withDatabase(ctx, cfg, log, func(db *gorm.DB, url string) error {
 		if *demo {
 			if err := seedDemo(ctx, db, log); err != nil {
 				return err
@@ -151,10 +152,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		if err != nil {
 			return err
 		}
+		// Public pages are kept rendered until a change to content is
+		// heard on a connection of the watch's own.
+		watch, err := models.NewContentWatch(url, log)
+		if err != nil {
+			return err
+		}
 		deps := handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
 			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, Desk: cfg.Desk, WakeOutbox: worker.Wake},
 			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
-			BlockingDays: cfg.BlockingDays}
+			BlockingDays: cfg.BlockingDays, Watch: watch, PageCacheBytes: cfg.PageCacheBytes}
 		worker.Prepare = handlers.StatusLinks(deps) // investors' private links are put in as mail goes out, never stored
 		// Inquiries stored before the desk had due times get theirs.
 		if err := models.RefreshResponseDue(ctx, db, cfg.Desk); err != nil {
@@ -169,6 +176,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		running.Go(func() { worker.Run(background) })
 		running.Go(func() { housekeeping(background, db, cfg.RetentionDays, log) })
 		running.Go(func() { scheduled.Run(background) })
+		running.Go(func() { watch.Run(background) })
 		defer func() { stopBackground(); running.Wait() }() // a message being sent is finished and recorded
 		if cfg.DebugAddr != "" {
 			running.Go(func() { serveProfiles(background, cfg.DebugAddr, log) })
@@ -271,7 +279,7 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger, args []string) e
 	if len(args) > 0 {
 		action = args[0]
 	}
-	return withDatabase(ctx, cfg, log, func(db *gorm.DB) error {
+	return withDatabase(ctx, cfg, log, func(db *gorm.DB, _ string) error {
 		switch action {
 		case "up":
 			n, err := models.Migrate(ctx, db)

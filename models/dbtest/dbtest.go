@@ -145,11 +145,23 @@ func New(t testing.TB, kind Kind) *gorm.DB {
 	return NewWithPool(t, kind, models.DefaultPool)
 }
 
+// NewWithURL is New that also gives the database's connection URL, for a
+// test that opens connections of its own (a listener, a second instance).
+func NewWithURL(t testing.TB, kind Kind) (*gorm.DB, string) {
+	t.Helper()
+	name := NewDatabase(t, kind)
+	return open(t, name, models.DefaultPool), URL(name)
+}
+
 // NewWithPool is New with a pool of its own settings (a statement timeout,
 // a single connection), for tests of what happens when the database is slow.
 func NewWithPool(t testing.TB, kind Kind, pool models.PoolConfig) *gorm.DB {
 	t.Helper()
-	name := NewDatabase(t, kind)
+	return open(t, NewDatabase(t, kind), pool)
+}
+
+func open(t testing.TB, name string, pool models.PoolConfig) *gorm.DB {
+	t.Helper()
 	db, err := models.Open(context.Background(), URL(name), pool, 10*time.Second, quietLogger())
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
