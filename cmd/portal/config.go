@@ -168,7 +168,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		bad("PORTAL_DB_MAX_CONNS", "must be a whole number from 1 to 1000")
 	} else {
 		cfg.Pool.MaxOpenConns = n
-		cfg.Pool.MaxIdleConns = min(cfg.Pool.MaxIdleConns, n)
+		cfg.Pool.MaxIdleConns = n
 	}
 
 	cfg.SMTPURL, cfg.MailFrom, cfg.TeamEmail = get("PORTAL_SMTP_URL"), get("PORTAL_MAIL_FROM"), get("PORTAL_INQUIRY_TEAM_EMAIL")
