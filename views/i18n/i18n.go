@@ -16,7 +16,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
@@ -111,12 +113,45 @@ type catalog struct {
 	// plain holds the messages without placeholders, which T returns
 	// as they are: most of a page's messages, and go-i18n's lookup of
 	// each was a tenth of rendering the statistics page.
-	plain    map[Lang]map[string]string
+	plain map[Lang]map[string]string
+	// fields holds the messages whose placeholders are all plain
+	// {{.Name}} fields (every one in the catalogs), split at them, so
+	// that T fills them in without executing a template: go-i18n's did,
+	// a tenth of rendering the home page.
+	fields   map[Lang]map[string][]messagePart
 	s2t, t2s *opencc.OpenCC
 	// converted memoises script conversion: pages show the same names and
 	// texts over and over, and OpenCC's segmentation of a text costs far
 	// more than looking it up (it was the largest cost of rendering).
 	converted *otter.Cache[conversion, string]
+}
+
+// messagePart is literal text followed by the field a placeholder names
+// (none after the last part).
+type messagePart struct{ text, field string }
+
+// placeholder is a plain field placeholder, {{.Name}}.
+var placeholder = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+// splitMessage splits a message at its placeholders, or reports that
+// one is more than a plain field (left to go-i18n).
+func splitMessage(text string) ([]messagePart, bool) {
+	var parts []messagePart
+	rest := text
+	for {
+		loc := placeholder.FindStringSubmatchIndex(rest)
+		if loc == nil {
+			if strings.Contains(rest, "{{") {
+				return nil, false
+			}
+			return append(parts, messagePart{text: rest}), true
+		}
+		if strings.Contains(rest[:loc[0]], "{{") {
+			return nil, false
+		}
+		parts = append(parts, messagePart{text: rest[:loc[0]], field: rest[loc[2]:loc[3]]})
+		rest = rest[loc[1]:]
+	}
 }
 
 // conversion is a text and the script it is converted to.
@@ -159,6 +194,7 @@ func mustCatalog() *catalog {
 
 func build(files fs.FS) (*catalog, error) {
 	c := &catalog{localizers: map[Lang]*goi18n.Localizer{}, ids: map[Lang]map[string]bool{}, plain: map[Lang]map[string]string{},
+		fields: map[Lang]map[string][]messagePart{},
 		converted: otter.Must(&otter.Options[conversion, string]{
 			MaximumWeight: convertedBudget,
 			Weigher: func(k conversion, v string) uint32 {
@@ -191,10 +227,12 @@ func build(files fs.FS) (*catalog, error) {
 	}
 	for l, m := range messages {
 		tag := language.MustParse(string(l))
-		c.ids[l], c.plain[l] = map[string]bool{}, map[string]string{}
+		c.ids[l], c.plain[l], c.fields[l] = map[string]bool{}, map[string]string{}, map[string][]messagePart{}
 		for id, text := range m {
 			if text != "" && !strings.Contains(text, "{{") { // go-i18n treats "" as missing
 				c.plain[l][id] = text
+			} else if parts, ok := splitMessage(text); ok && text != "" {
+				c.fields[l][id] = parts
 			}
 			if err := bundle.AddMessages(tag, &goi18n.Message{ID: id, Other: text}); err != nil {
 				return nil, err
@@ -248,6 +286,45 @@ func T(ctx context.Context, id string, data ...map[string]any) string {
 	if text, ok := c.plain[lang][id]; ok {
 		return text
 	}
+	if parts, ok := c.fields[lang][id]; ok {
+		var values map[string]any
+		if len(data) > 0 {
+			values = data[0]
+		}
+		return fill(parts, values)
+	}
+	return localize(c, lang, id, data...)
+}
+
+// fill writes a split message with its fields, printed as text/template
+// prints them.
+func fill(parts []messagePart, values map[string]any) string {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.text)
+		if p.field == "" {
+			continue
+		}
+		switch v, ok := values[p.field]; x := v.(type) {
+		case string:
+			b.WriteString(x)
+		case int:
+			b.WriteString(strconv.Itoa(x))
+		case int64:
+			b.WriteString(strconv.FormatInt(x, 10))
+		default:
+			if !ok {
+				b.WriteString("<no value>")
+			} else {
+				fmt.Fprint(&b, v)
+			}
+		}
+	}
+	return b.String()
+}
+
+// localize is T through go-i18n, for a message with more than plain fields.
+func localize(c *catalog, lang Lang, id string, data ...map[string]any) string {
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(data) > 0 {
 		cfg.TemplateData = data[0]

@@ -125,3 +125,36 @@ func TestPaths(t *testing.T) {
 		}
 	}
 }
+
+// Every message T fills in itself reads as go-i18n would have made it,
+// whatever the values: text, numbers, a missing one.
+func TestFieldsAreFilledInAsTemplatesWould(t *testing.T) {
+	c := mustCatalog()
+	values := []map[string]any{nil, {}}
+	for _, v := range []any{"赤峰<市>", 42, int64(-7), 3.5, true} {
+		m := map[string]any{}
+		for _, name := range []string{"N", "Name", "Date", "To", "From", "Share", "Reference", "Amount", "At", "Due",
+			"Value", "Top", "Year", "Title", "Kind", "Days", "All", "Source", "Q"} {
+			m[name] = v
+		}
+		values = append(values, m)
+	}
+	checked := 0
+	for _, l := range All {
+		for id := range c.fields[l] {
+			for _, data := range values {
+				want := localize(c, l, id, data)
+				if got := T(WithLang(context.Background(), l), id, data); got != want {
+					t.Errorf("%s %s with %v: %q, go-i18n %q", l, id, data, got, want)
+				}
+			}
+			checked++
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d messages filled in without a template", checked)
+	}
+	if _, ok := splitMessage("{{if .N}}x{{end}}"); ok {
+		t.Error("a message with an action was taken for plain fields")
+	}
+}
