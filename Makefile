@@ -81,13 +81,16 @@ fmt:
 	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')
 	$(GO) tool templ fmt views
 
-# Load benchmark on a large synthetic dataset: query plans, then wrk against
-# each public page on 127.0.0.1. Uses DATABASE_URL's server when given.
+# Load benchmark: every public page against the same bytes served from
+# memory, with and without the page cache, on the demo content and on a
+# large synthetic dataset (with its query plans). Uses DATABASE_URL's
+# server when given. About 15 minutes; loopback only.
 bench: generate postgres-binaries
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 	$(GO) build -o bin/bench ./cmd/bench
-	@if [ -n "$${DATABASE_URL:-}" ]; then bin/bench; else \
-		$(GO) build -o $(PORTAL) ./cmd/portal && $(PORTAL) localdb run -- bin/bench; fi
+	$(GO) build -o $(PORTAL) ./cmd/portal
+	@if [ -n "$${DATABASE_URL:-}" ]; then bin/bench -portal $(PORTAL); else \
+		$(PORTAL) localdb run -- bin/bench -portal $(PORTAL); fi
 
 # Debian's PostgreSQL server binaries, for the project-local cluster (and
 # its own test). Installing the package also creates the unprivileged

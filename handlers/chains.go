@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -13,11 +14,11 @@ import (
 // ListChains shows the published industry chains grouped by region.
 func (h *Handler) ListChains(c echo.Context) error {
 	cx := ctx(c)
-	chains, err := models.PublicChains(cx, h.db)
+	chains, err := h.publicChains(cx)
 	if err != nil {
 		return err
 	}
-	regions, err := models.PublicRegions(cx, h.db)
+	regions, err := h.publicRegions(cx)
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func (h *Handler) ShowChain(c echo.Context) error {
 		return err
 	}
 	cx := ctx(c)
-	d, err := models.LoadChain(cx, h.db, slug)
+	d, err := pageData(h, cx, "chain/"+slug, func(cx context.Context) (models.ChainDetail, error) { return models.LoadChain(cx, h.db, slug) })
 	if err != nil {
 		return err
 	}

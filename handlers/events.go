@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -12,7 +13,7 @@ import (
 
 // ListEvents shows every published signing event.
 func (h *Handler) ListEvents(c echo.Context) error {
-	events, err := models.PublicEvents(ctx(c), h.db)
+	events, err := h.publicEvents(ctx(c))
 	if err != nil {
 		return err
 	}
@@ -30,7 +31,7 @@ func (h *Handler) ShowEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := models.LoadEvent(ctx(c), h.db, slug)
+	d, err := pageData(h, ctx(c), "event/"+slug, func(cx context.Context) (models.EventDetail, error) { return models.LoadEvent(cx, h.db, slug) })
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,18 @@ import "github.com/labstack/echo/v4"
 // really allocate.
 var DecodeMemory = decodeMemory
 
-// NewWithPageCache is New, with a look at how much the page cache holds.
-func NewWithPageCache(d Deps) (router *echo.Echo, weight func() uint64) {
+// PageCacheStats is what the page cache holds and has done.
+type PageCacheStats struct{ Weight, Hits, Misses uint64 }
+
+// NewWithPageCache is New, with a look into the page cache.
+func NewWithPageCache(d Deps) (router *echo.Echo, stats func() PageCacheStats) {
 	h, e := build(d)
-	return e, h.pages.entries.WeightedSize
+	return e, func() PageCacheStats {
+		s := PageCacheStats{Hits: h.pages.hits.Load(), Misses: h.pages.misses.Load()}
+		if h.pages.entries != nil {
+			h.pages.entries.CleanUp()
+			s.Weight = h.pages.entries.WeightedSize()
+		}
+		return s
+	}
 }

@@ -142,7 +142,7 @@ func (r *queryReader) page() int64 {
 // names no published region (which is recorded as a problem).
 func (h *Handler) regionFilter(cx context.Context, r *queryReader, slug string) (region models.Region, ok bool, err error) {
 	return resolveSlug(r, "region", slug, func(slug string) (models.Region, error) {
-		return models.PublicRegionBySlug(cx, h.db, slug)
+		return h.publicRegion(cx, slug)
 	})
 }
 
@@ -150,7 +150,7 @@ func (h *Handler) regionFilter(cx context.Context, r *queryReader, slug string) 
 // or unknown (which is recorded as a problem).
 func (h *Handler) chainFilter(cx context.Context, r *queryReader, slug string) (int64, error) {
 	chain, _, err := resolveSlug(r, "chain", slug, func(slug string) (models.IndustryChain, error) {
-		return models.PublicChainBySlug(cx, h.db, slug)
+		return h.publicChain(cx, slug)
 	})
 	return chain.ID, err
 }

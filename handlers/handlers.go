@@ -66,6 +66,7 @@ type Handler struct {
 	// statistics memoises what the statistics page and downloads are
 	// computed from, per region filter, until their content changes.
 	statistics *models.Memo[statisticsData]
+	data       *models.Memo[any]                     // what public pages are made from (page_data.go)
 	reported   *models.Memo[[]models.ReportedBeside] // a region page's, per region
 }
 
@@ -80,8 +81,9 @@ func build(d Deps) (*Handler, *echo.Echo) {
 		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies, timeout: d.RequestTimeout}
 	h.projects = followRules(d.BlockingDays)
 	h.watch = d.Watch
-	h.statistics = models.NewMemo[statisticsData](64, d.Watch, statisticsTables...)
-	h.reported = models.NewMemo[[]models.ReportedBeside](64, d.Watch, reportedTables...)
+	h.statistics = models.NewMemo[statisticsData](64, d.Watch)
+	h.reported = models.NewMemo[[]models.ReportedBeside](64, d.Watch)
+	h.data = models.NewMemo[any](pageDataEntries, d.Watch)
 	if h.inquiries.Desk == (models.DeskRules{}) {
 		h.inquiries.Desk = models.DefaultDeskRules
 	}

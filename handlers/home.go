@@ -15,7 +15,9 @@ import (
 // Home shows the headline figures, the latest signing events, the regions
 // and the latest news, all read from the database.
 func (h *Handler) Home(c echo.Context) error {
-	summary, err := models.LoadHomeSummary(ctx(c), h.db)
+	summary, err := pageData(h, ctx(c), "home", func(cx context.Context) (models.HomeSummary, error) {
+		return models.LoadHomeSummary(cx, h.db)
+	})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -12,7 +13,7 @@ import (
 
 // ListNews shows every published news article.
 func (h *Handler) ListNews(c echo.Context) error {
-	news, err := models.PublicNews(ctx(c), h.db)
+	news, err := pageData(h, ctx(c), "news", func(cx context.Context) ([]models.NewsArticle, error) { return models.PublicNews(cx, h.db) })
 	if err != nil {
 		return err
 	}
@@ -29,7 +30,7 @@ func (h *Handler) ShowNews(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := models.LoadNews(ctx(c), h.db, slug)
+	a, err := pageData(h, ctx(c), "news/"+slug, func(cx context.Context) (models.NewsArticle, error) { return models.LoadNews(cx, h.db, slug) })
 	if err != nil {
 		return err
 	}

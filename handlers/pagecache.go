@@ -42,6 +42,9 @@ type pageCache struct {
 	staffCookie string
 	generation  atomic.Uint64 // the newest generation seen; older entries are dropped
 	zstd        *zstd.Encoder // safe for concurrent EncodeAll
+	// hits and misses count anonymous GETs served from memory and
+	// rendered, for the tests and the hit rate.
+	hits, misses atomic.Uint64
 }
 
 // cachedPage is one rendered page. Only its compressed forms are filled
@@ -113,9 +116,11 @@ func (p *pageCache) serve(next echo.HandlerFunc) echo.HandlerFunc {
 		if p.entries != nil {
 			p.dropOlderThan(state.Generation)
 			if e, ok := p.entries.GetIfPresent(key); ok && state.Current && e.generation == state.Generation {
+				p.hits.Add(1)
 				return p.write(c, key, e)
 			}
 		}
+		p.misses.Add(1)
 		if req.Method == http.MethodHead {
 			return next(c) // nothing to keep: the body is not rendered
 		}

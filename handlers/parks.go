@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
@@ -15,7 +16,7 @@ import (
 // ListParks shows every published park with its region and available sites.
 func (h *Handler) ListParks(c echo.Context) error {
 	cx := ctx(c)
-	parks, err := models.PublicParks(cx, h.db)
+	parks, err := pageData(h, cx, "parks", func(cx context.Context) ([]models.ParkListItem, error) { return models.PublicParks(cx, h.db) })
 	if err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func (h *Handler) ShowPark(c echo.Context) error {
 		return err
 	}
 	cx := ctx(c)
-	d, err := models.LoadPark(cx, h.db, slug)
+	d, err := pageData(h, cx, "park/"+slug, func(cx context.Context) (models.ParkDetail, error) { return models.LoadPark(cx, h.db, slug) })
 	if err != nil {
 		return err
 	}
@@ -97,6 +98,10 @@ func (h *Handler) ShowPark(c echo.Context) error {
 	}
 	v.Chains = chainLinks(cx, d.Chains)
 	v.Policies = policyLinks(cx, d.Policies)
+	if d.PolicyCount > int64(len(d.Policies)) {
+		v.AllPolicies = &views.LinkItem{Path: "/policies?region=" + url.QueryEscape(d.Region.Slug),
+			Name: i18n.T(cx, "region.policies.all", map[string]any{"N": d.PolicyCount})}
+	}
 	for _, pr := range d.Projects {
 		v.Projects = append(v.Projects, projectRow(cx, pr))
 	}

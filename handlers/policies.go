@@ -43,7 +43,7 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 		return err
 	}
 	if ok {
-		if filter.RegionIDs, err = models.RegionIDsAbove(cx, h.db, region.ID); err != nil {
+		if filter.RegionIDs, err = h.regionIDsAbove(cx, region.ID); err != nil {
 			return err
 		}
 	}
@@ -124,7 +124,7 @@ func enumOptions(cx context.Context, prefix string, values []string, selected st
 }
 
 func (h *Handler) regionOptions(cx context.Context, selected string) ([]views.Option, error) {
-	regions, err := models.PublicRegions(cx, h.db)
+	regions, err := h.publicRegions(cx)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func regionOptionsOf(cx context.Context, regions []models.Region, selected strin
 }
 
 func (h *Handler) chainOptions(cx context.Context, selected string) ([]views.Option, error) {
-	chains, err := models.PublicChains(cx, h.db)
+	chains, err := h.publicChains(cx)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func (h *Handler) ShowPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := models.LoadPolicy(ctx(c), h.db, slug)
+	d, err := pageData(h, ctx(c), "policy/"+slug, func(cx context.Context) (models.PolicyDetail, error) { return models.LoadPolicy(cx, h.db, slug) })
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func (h *Handler) resolveProjectFilter(cx context.Context, r *queryReader, q pro
 		return err
 	}
 	if ok {
-		if f.RegionIDs, err = models.RegionIDsBelow(cx, h.db, region.ID); err != nil {
+		if f.RegionIDs, err = h.regionIDsBelow(cx, region.ID); err != nil {
 			return err
 		}
 	}
@@ -106,7 +106,7 @@ func (h *Handler) resolveProjectFilter(cx context.Context, r *queryReader, q pro
 		return err
 	}
 	event, ok, err := resolveSlug(r, "event", q.Event, func(slug string) (models.SigningEvent, error) {
-		return models.PublicEventBySlug(cx, h.db, slug)
+		return h.publicEvent(cx, slug)
 	})
 	if ok {
 		f.EventID = event.ID
@@ -123,7 +123,7 @@ func (h *Handler) projectFilterForm(cx context.Context, q projectQuery) (views.F
 	if err != nil {
 		return views.FilterForm{}, err
 	}
-	events, err := models.PublicEvents(cx, h.db)
+	events, err := h.publicEvents(cx)
 	if err != nil {
 		return views.FilterForm{}, err
 	}
@@ -158,7 +158,7 @@ func (h *Handler) ShowProject(c echo.Context) error {
 		return err
 	}
 	cx := ctx(c)
-	d, err := models.LoadProject(cx, h.db, slug)
+	d, err := pageData(h, cx, "project/"+slug, func(cx context.Context) (models.ProjectDetail, error) { return models.LoadProject(cx, h.db, slug) })
 	if err != nil {
 		return err
 	}

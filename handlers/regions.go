@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -13,7 +14,7 @@ import (
 
 // ListRegions shows every published region as a tree.
 func (h *Handler) ListRegions(c echo.Context) error {
-	regions, err := models.PublicRegions(ctx(c), h.db)
+	regions, err := h.publicRegions(ctx(c))
 	if err != nil {
 		return err
 	}
@@ -38,7 +39,9 @@ func (h *Handler) ShowRegion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := models.LoadRegionProfile(ctx(c), h.db, slug)
+	p, err := pageData(h, ctx(c), "region/"+slug, func(cx context.Context) (models.RegionProfile, error) {
+		return models.LoadRegionProfile(cx, h.db, slug)
+	})
 	if err != nil {
 		return err
 	}

@@ -148,7 +148,7 @@ func countsOver(ctx context.Context, b models.ReportedBeside, computed bool) []s
 // (Handler.regionReported): computing them is most of a region page's
 // database time.
 func (h *Handler) regionReported(cx context.Context, regionID int64) ([]views.ReportedRow, error) {
-	list, err := h.reported.Get(cx, h.db, strconv.FormatInt(regionID, 10), func() ([]models.ReportedBeside, error) {
+	list, err := h.reported.Get(cx, h.db, strconv.FormatInt(regionID, 10), func(cx context.Context) ([]models.ReportedBeside, error) {
 		below, err := models.RegionIDsBelow(cx, h.db, regionID)
 		if err != nil {
 			return nil, err
@@ -160,10 +160,6 @@ func (h *Handler) regionReported(cx context.Context, regionID int64) ([]views.Re
 	}
 	return reportedRows(cx, list), nil
 }
-
-// reportedTables are the content tables the reported statistics and
-// their computed side are read from.
-var reportedTables = []string{"projects", "project_reports", "reported_statistics", "regions", "news_articles"}
 
 // ShowReportedStatisticRegion is the admin preview of a reported
 // statistic: the page of its region, where it is shown (a statistic has no

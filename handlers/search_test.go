@@ -169,3 +169,25 @@ func TestEveryNavigationLinkWorks(t *testing.T) {
 		t.Errorf("crawled only %d pages", len(seen))
 	}
 }
+
+// A common term stops being counted past models.SearchCountCap, says so
+// ("501+"), and still shows the newest hits first.
+func TestSearchCapsTheCountOfACommonTerm(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	dbtest.MustExec(t, db, `INSERT INTO projects (slug, name, investor, region_id, category, build_type, stage, summary, status)
+		SELECT 'common-' || g, '常见项目' || g, '某公司', (SELECT min(id) FROM regions), 'industry', 'new', 'signed', '', 'published'
+		FROM generate_series(1, 700) g`)
+	e := newRouter(db)
+	doc := parse(t, get(t, e, http.MethodGet, "/search?q="+url.QueryEscape("常见")))
+	groups := searchGroups(doc)
+	hits, ok := groups["项目(501+)"]
+	if !ok {
+		t.Fatalf("groups = %v, want 项目(501+)", groups)
+	}
+	if len(hits) != 10 || !strings.Contains(hits[0], "常见项目700") {
+		t.Errorf("the hits are not the newest ten: %v", hits)
+	}
+	if summary := doc.Find(`[data-testid="count"]`).Text(); !strings.Contains(summary, "+") {
+		t.Errorf("the summary does not say the count is capped: %q", summary)
+	}
+}

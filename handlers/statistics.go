@@ -129,10 +129,6 @@ type statisticsData struct {
 	reported []models.ReportedBeside
 }
 
-// statisticsTables are the content tables the statistics are read from.
-var statisticsTables = []string{"projects", "project_appearances", "project_reports", "signing_events",
-	"reported_statistics", "regions", "industry_chains", "news_articles"}
-
 // loadStatistics reads the statistics for the request's region filter.
 func (h *Handler) loadStatistics(c echo.Context) (statistics, error) {
 	cx := ctx(c)
@@ -149,7 +145,7 @@ func (h *Handler) loadStatistics(c echo.Context) (statistics, error) {
 	if ok {
 		s.region, key = &region, region.Slug
 	}
-	if s.statisticsData, err = h.statistics.Get(cx, h.db, key, func() (statisticsData, error) {
+	if s.statisticsData, err = h.statistics.Get(cx, h.db, key, func(cx context.Context) (statisticsData, error) {
 		return computeStatistics(cx, h.db, s.region)
 	}); err != nil {
 		return s, err

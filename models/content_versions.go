@@ -8,10 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/maypok86/otter/v2"
 	"gorm.io/gorm"
 )
 
@@ -92,79 +90,4 @@ func nextPublicationSQL(tables []string) string {
 		return ""
 	}
 	return `SELECT min(at) FROM (` + strings.Join(parts, " UNION ALL ") + `) scheduled` // #nosec G202 -- table names from scheduledTables only
-}
-
-// Memo keeps values computed from public content, by key, for as long as
-// the content they were computed from is unchanged: until one of its
-// tables changes, or until the next scheduled row of them becomes public.
-// With a ContentWatch that is current, a lookup costs no query; otherwise
-// each lookup reads the content versions, one small query. Either way a
-// change committed by any instance is seen at the very next request (with
-// a watch, as soon as its notification arrives); nothing waits for a
-// timer. Staff previews are never memoised.
-//
-// Values are shared between requests: callers must not modify them.
-type Memo[V any] struct {
-	tables []string
-	watch  *ContentWatch // nil: read the versions on each lookup
-	cache  *otter.Cache[string, memoEntry[V]]
-	// highest is the highest '*' version seen. Versions only grow, unless
-	// the database was restored from a backup: then they may climb back
-	// to stamps held here from before, so a lower one empties the memo.
-	highest atomic.Int64
-}
-
-type memoEntry[V any] struct {
-	stamp string
-	until time.Time // local clock; zero: no scheduled publication ahead
-	value V
-}
-
-// NewMemo makes a memo of at most size values computed from the given
-// content tables; watch may be nil.
-func NewMemo[V any](size int, watch *ContentWatch, tables ...string) *Memo[V] {
-	return &Memo[V]{tables: tables, watch: watch, cache: otter.Must(&otter.Options[string, memoEntry[V]]{MaximumSize: size})}
-}
-
-// Get returns the value for key, computing it when there is none or when
-// its content changed since. The versions are known before computing, so
-// a change committed meanwhile makes the next Get compute again.
-func (m *Memo[V]) Get(ctx context.Context, db *gorm.DB, key string, compute func() (V, error)) (V, error) {
-	var zero V
-	if Previewing(ctx) {
-		return compute()
-	}
-	versions, until := ContentVersions{}, time.Time{}
-	if s := m.watch.State(); s.Current && s.versions != nil {
-		versions, until = *s.versions, s.until
-	} else {
-		var err error
-		if versions, err = LoadContentVersions(ctx, db); err != nil {
-			return zero, err
-		}
-	}
-	if all := versions.versions["*"]; all < m.highest.Load() {
-		m.cache.InvalidateAll()
-		m.highest.Store(all)
-	} else if all > m.highest.Load() {
-		// Racing requests may store a lower one, or read one from just
-		// before a commit after another stored the newer: either only
-		// empties the memo once more, never keeps a stale value.
-		m.highest.Store(all)
-	}
-	stamp := versions.stamp(m.tables)
-	if e, ok := m.cache.GetIfPresent(key); ok && e.stamp == stamp && (e.until.IsZero() || time.Now().Before(e.until)) {
-		return e.value, nil
-	}
-	if until.IsZero() {
-		var err error
-		if until, err = nextPublication(ctx, db, m.tables, versions); err != nil {
-			return zero, err
-		}
-	}
-	v, err := compute()
-	if err == nil {
-		m.cache.Set(key, memoEntry[V]{stamp: stamp, until: until, value: v})
-	}
-	return v, err
 }

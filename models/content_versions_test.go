@@ -21,7 +21,7 @@ type countingMemo struct {
 
 func (m *countingMemo) get(t *testing.T, ctx context.Context, db *gorm.DB) int64 {
 	t.Helper()
-	n, err := m.memo.Get(ctx, db, "projects", func() (int64, error) {
+	n, err := m.memo.Get(ctx, db, "projects", func(ctx context.Context) (int64, error) {
 		m.computed++
 		var n int64
 		err := db.WithContext(ctx).Model(&models.Project{}).Scopes(models.Public("projects")).Count(&n).Error
@@ -36,7 +36,7 @@ func (m *countingMemo) get(t *testing.T, ctx context.Context, db *gorm.DB) int64
 func TestMemoIsCurrentAtTheNextRead(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	ctx := context.Background()
-	m := &countingMemo{memo: models.NewMemo[int64](8, nil, "projects", "regions")}
+	m := &countingMemo{memo: models.NewMemo[int64](8, nil)}
 	published := m.get(t, ctx, db)
 	if m.get(t, ctx, db); m.computed != 1 {
 		t.Fatalf("computed %d times for two reads of unchanged content", m.computed)
@@ -99,7 +99,7 @@ func TestMemoIsCurrentAtTheNextRead(t *testing.T) {
 func TestMemoEndsAtTheNextScheduledPublication(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	ctx := context.Background()
-	m := &countingMemo{memo: models.NewMemo[int64](8, nil, "projects")}
+	m := &countingMemo{memo: models.NewMemo[int64](8, nil)}
 	dbtest.MustExec(t, db, `UPDATE projects SET publish_at = now() + interval '1.5 seconds'
 		WHERE id = (SELECT min(id) FROM projects WHERE status = 'published')`)
 	before := m.get(t, ctx, db)
@@ -164,7 +164,7 @@ func TestContentVersionsNeverDeadlockWriters(t *testing.T) {
 func TestMemoForgetsEverythingWhenVersionsGoBack(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	ctx := context.Background()
-	m := &countingMemo{memo: models.NewMemo[int64](8, nil, "projects")}
+	m := &countingMemo{memo: models.NewMemo[int64](8, nil)}
 	published := m.get(t, ctx, db)
 	// The restore: an older state, one project fewer, versions lower.
 	dbtest.MustExec(t, db, `UPDATE content_versions SET version = version - 3 WHERE table_name = '*'`)
@@ -176,7 +176,7 @@ func TestMemoForgetsEverythingWhenVersionsGoBack(t *testing.T) {
 	}
 
 	dbtest.MustExec(t, db, `DELETE FROM content_versions`)
-	if _, err := m.memo.Get(ctx, db, "projects", func() (int64, error) { return 0, nil }); err == nil {
+	if _, err := m.memo.Get(ctx, db, "projects", func(context.Context) (int64, error) { return 0, nil }); err == nil {
 		t.Error("an empty content_versions was taken for unchanged content")
 	}
 }

@@ -41,8 +41,8 @@ type ContentWatch struct {
 	mu        sync.Mutex // orders state changes, so generations only grow
 	state     atomic.Pointer[watchState]
 	moved     chan struct{} // closed (and replaced) at each change of state; under mu
-	started   time.Time    // the monotonic base of heard
-	heard     atomic.Int64 // when the listener last proved itself current, since started
+	started   time.Time     // the monotonic base of heard
+	heard     atomic.Int64  // when the listener last proved itself current, since started
 }
 
 // watchState is replaced whole, never changed in place.

@@ -77,6 +77,9 @@ func Open(ctx context.Context, url string, pool PoolConfig, wait time.Duration, 
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if err := noteReadsOfEveryStatement(db); err != nil {
+		return nil, err
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err
@@ -108,6 +111,26 @@ func Open(ctx context.Context, url string, pool PoolConfig, wait time.Duration, 
 		}
 		delay = min(delay*2, 5*time.Second)
 	}
+}
+
+// noteReadsOfEveryStatement lets a memo see the tables its computation
+// reads (memo.go), through whichever of GORM's ways a statement is sent.
+func noteReadsOfEveryStatement(db *gorm.DB) error {
+	note := func(tx *gorm.DB) {
+		if tx.Statement.Context != nil {
+			noteReads(tx.Statement.Context, tx.Statement.Table+" "+tx.Statement.SQL.String())
+		}
+	}
+	for _, err := range []error{
+		db.Callback().Query().After("gorm:query").Register("portal:note_reads", note),
+		db.Callback().Row().After("gorm:row").Register("portal:note_reads", note),
+		db.Callback().Raw().After("gorm:raw").Register("portal:note_reads", note),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Unavailable reports whether err means the database could not answer in

@@ -27,12 +27,15 @@ func PublicParks(ctx context.Context, db *gorm.DB) ([]ParkListItem, error) {
 
 // ParkDetail is everything a park's page shows.
 type ParkDetail struct {
-	Park          Park // with Sites, available first
-	Region        Region
-	Parent        *Park
-	Children      []Park
-	Chains        []IndustryChain
-	Policies      []Policy // of the park's region and the regions above it
+	Park     Park // with Sites, available first
+	Region   Region
+	Parent   *Park
+	Children []Park
+	Chains   []IndustryChain
+	// Policies are the latest RegionPolicyLimit of those of the park's
+	// region and the regions above it, PolicyCount in all.
+	Policies      []Policy
+	PolicyCount   int64
 	Projects      []Project
 	Contacts      []Contact // the park's officers, else the region's
 	SourceArticle *NewsArticle
@@ -73,7 +76,11 @@ func LoadPark(ctx context.Context, db *gorm.DB, slug string) (ParkDetail, error)
 				Where("id IN (SELECT chain_id FROM chain_parks WHERE park_id = ?)", p.ID).Order("id").Find(&d.Chains).Error
 		},
 		func() error {
-			return db.Scopes(Public("policies")).Where("region_id IN ?", above).Order("id").Find(&d.Policies).Error
+			return db.Scopes(Public("policies")).Where("region_id IN ?", above).
+				Order("issued_on DESC NULLS LAST, id DESC").Limit(RegionPolicyLimit).Find(&d.Policies).Error
+		},
+		func() error {
+			return db.Model(&Policy{}).Scopes(Public("policies")).Where("region_id IN ?", above).Count(&d.PolicyCount).Error
 		},
 		func() error {
 			return db.Scopes(Public("projects")).Preload("Region").

@@ -2,10 +2,14 @@ package models
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+
+	"investportal/models/calendar"
 )
 
 // BenefitKinds lists the benefit kinds in the order filters show them.
@@ -32,7 +36,7 @@ type PolicyFilter struct {
 	Validity  string   // PolicyInForce or PolicyExpired
 	Text      []string // spellings of a text (Simplified, Traditional) in the title, summary or body
 	Sort      string
-	Today     time.Time
+	Today     time.Time // whose date in Beijing decides what is in force
 	Limit     int
 	Offset    int
 }
@@ -53,55 +57,63 @@ func likePattern(q string) string {
 }
 
 // SearchPolicies returns one page of the public policies a filter selects
-// and how many it selects in all.
+// and how many it selects in all, in one round trip.
 func SearchPolicies(ctx context.Context, db *gorm.DB, f PolicyFilter) ([]PolicyListItem, int64, error) {
-	var total int64
-	if err := f.apply(db.WithContext(ctx).Table("policies")).Count(&total).Error; err != nil {
-		return nil, 0, err
-	}
-	q := f.apply(db.WithContext(ctx).Table("policies")).
-		Select(`policies.*, regions.name AS region_name, regions.name_en AS region_name_en,
-			(SELECT count(*) FROM benefit_items b WHERE b.policy_id = policies.id) AS benefit_count,
-			(SELECT max(amount_yuan) FROM benefit_items b WHERE b.policy_id = policies.id) AS max_amount_yuan`).
-		Joins("JOIN regions ON regions.id = policies.region_id")
+	where, args := f.conditions(ctx)
+	order := "p.issued_on DESC NULLS LAST, p.id DESC"
 	switch f.Sort {
 	case PolicySortTitle:
-		q = q.Order("policies.title, policies.id")
+		order = "p.title, p.id"
 	case PolicySortAward:
-		q = q.Order("max_amount_yuan DESC NULLS LAST, policies.id DESC")
-	default:
-		q = q.Order("policies.issued_on DESC NULLS LAST, policies.id DESC")
+		order = "max_amount_yuan DESC NULLS LAST, p.id DESC"
 	}
+	limit := ""
+	list := maps.Clone(args)
 	if f.Limit > 0 {
-		q = q.Limit(f.Limit).Offset(f.Offset)
+		limit = " LIMIT @limit OFFSET @offset"
+		list["limit"], list["offset"] = f.Limit, f.Offset
 	}
 	var items []PolicyListItem
-	err := q.Find(&items).Error
+	var total int64
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		b.Queue(`SELECT count(*) FROM policies p WHERE `+where, args).QueryRow(func(row pgx.Row) error { return row.Scan(&total) })
+		b.Queue(`SELECT p.id, p.slug, p.region_id, p.title, p.title_en, p.issuing_body, p.issued_on, p.summary, p.summary_en,
+				r.name, r.name_en, b.benefits, b.max_amount_yuan
+			FROM policies p JOIN regions r ON r.id = p.region_id
+			CROSS JOIN LATERAL (SELECT count(*) AS benefits, max(amount_yuan) AS max_amount_yuan FROM benefit_items WHERE policy_id = p.id) b
+			WHERE `+where+` ORDER BY `+order+limit, list).Query(collect(&items, func(rows pgx.Rows, p *PolicyListItem) error {
+			return rows.Scan(&p.ID, &p.Slug, &p.RegionID, &p.Title, &p.TitleEn, &p.IssuingBody, &p.IssuedOn, &p.Summary, &p.SummaryEn,
+				&p.RegionName, &p.RegionNameEn, &p.BenefitCount, &p.MaxAmountYuan)
+		}))
+	})
 	return items, total, err
 }
 
-func (f PolicyFilter) apply(q *gorm.DB) *gorm.DB {
-	q = q.Scopes(Public("policies")).Where("policies.deleted_at IS NULL")
+// conditions writes the filter as conditions on policies p, with their
+// arguments.
+func (f PolicyFilter) conditions(ctx context.Context) (string, pgx.NamedArgs) {
+	conds := []string{publicRow(ctx, "p", "policies")}
+	args := pgx.NamedArgs{}
 	if len(f.RegionIDs) > 0 {
-		q = q.Where("policies.region_id IN ?", f.RegionIDs)
+		conds, args["regions"] = append(conds, "p.region_id = ANY(@regions)"), f.RegionIDs
 	}
 	if f.ChainID != 0 {
-		q = q.Where("EXISTS (SELECT 1 FROM policy_chains pc WHERE pc.policy_id = policies.id AND pc.chain_id = ?)", f.ChainID)
+		conds, args["chain"] = append(conds, "EXISTS (SELECT 1 FROM policy_chains pc WHERE pc.policy_id = p.id AND pc.chain_id = @chain)"), f.ChainID
 	}
 	if f.Benefit != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM benefit_items b WHERE b.policy_id = policies.id AND b.kind = ?)", f.Benefit)
+		conds, args["benefit"] = append(conds, "EXISTS (SELECT 1 FROM benefit_items bk WHERE bk.policy_id = p.id AND bk.kind = @benefit)"), f.Benefit
 	}
+	today := f.Today.In(calendar.Beijing).Format(time.DateOnly)
 	switch f.Validity {
 	case PolicyInForce:
-		q = q.Where("(policies.effective_on IS NULL OR policies.effective_on <= ?) AND (policies.expires_on IS NULL OR policies.expires_on >= ?)", f.Today, f.Today)
+		conds, args["today"] = append(conds, "(p.effective_on IS NULL OR p.effective_on <= @today::date) AND (p.expires_on IS NULL OR p.expires_on >= @today::date)"), today
 	case PolicyExpired:
-		q = q.Where("policies.expires_on < ?", f.Today)
+		conds, args["today"] = append(conds, "p.expires_on < @today::date"), today
 	}
 	if len(f.Text) > 0 {
-		condition, args := textMatch("policies", policySearchColumns, f.Text)
-		q = q.Where(condition, args...)
+		conds = append(conds, textCondition("p", "policies", policySearchColumns, f.Text, args))
 	}
-	return q
+	return strings.Join(conds, " AND "), args
 }
 
 // PolicyDetail is everything a policy's page shows.

@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"maps"
 	"strconv"
+	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -42,34 +45,41 @@ type ProjectPage struct {
 	Totals   ProjectTotals
 }
 
-func (f ProjectFilter) apply(q *gorm.DB) *gorm.DB {
-	q = q.Scopes(Public("projects"))
+// conditions writes the filter as conditions on projects p, with their
+// arguments.
+func (f ProjectFilter) conditions(ctx context.Context) (string, pgx.NamedArgs) {
+	conds := []string{publicRow(ctx, "p", "projects")}
+	args := pgx.NamedArgs{}
+	add := func(cond, name string, value any) {
+		conds = append(conds, cond)
+		args[name] = value
+	}
 	if len(f.RegionIDs) > 0 {
-		q = q.Where("projects.region_id IN ?", f.RegionIDs)
+		add("p.region_id = ANY(@regions)", "regions", f.RegionIDs)
 	}
 	if f.ChainID != 0 {
-		q = q.Where("projects.chain_id = ?", f.ChainID)
+		add("p.chain_id = @chain", "chain", f.ChainID)
 	}
 	if f.EventID != 0 {
-		q = q.Where("EXISTS (SELECT 1 FROM project_appearances a WHERE a.project_id = projects.id AND a.signing_event_id = ?)", f.EventID)
+		add("EXISTS (SELECT 1 FROM project_appearances a WHERE a.project_id = p.id AND a.signing_event_id = @event)", "event", f.EventID)
 	}
 	if f.Category != "" {
-		q = q.Where("projects.category = ?", f.Category)
+		add("p.category = @category", "category", f.Category)
 	}
 	if f.Stage != "" {
-		q = q.Where("projects.stage = ?", f.Stage)
+		add("p.stage = @stage", "stage", f.Stage)
 	}
 	if f.MinYuan != nil {
-		q = q.Where("projects.contracted_amount_yuan >= ?", *f.MinYuan)
+		add("p.contracted_amount_yuan >= @min", "min", *f.MinYuan)
 	}
 	if f.MaxYuan != nil {
-		q = q.Where("projects.contracted_amount_yuan <= ?", *f.MaxYuan)
+		add("p.contracted_amount_yuan <= @max", "max", *f.MaxYuan)
 	}
 	if f.SignedYear != 0 {
 		// A range, not extract(), so an index on signed_on can serve it.
-		q = q.Where("projects.signed_on >= make_date(?, 1, 1) AND projects.signed_on < make_date(?, 1, 1)", f.SignedYear, f.SignedYear+1)
+		add("p.signed_on >= make_date(@year, 1, 1) AND p.signed_on < make_date(@year + 1, 1, 1)", "year", f.SignedYear)
 	}
-	return q
+	return strings.Join(conds, " AND "), args
 }
 
 // rollupBreakdown is the project_rollup breakdown and key that hold the
@@ -96,31 +106,32 @@ func (f ProjectFilter) rollupBreakdown() (dim, key string, ok bool) {
 	return dim, key, set <= 1
 }
 
-// SearchProjects returns one page of the public projects a filter selects.
+// SearchProjects returns one page of the public projects a filter
+// selects, and the totals of all of them, in one round trip.
 func SearchProjects(ctx context.Context, db *gorm.DB, f ProjectFilter) (ProjectPage, error) {
 	var page ProjectPage
-	db = db.WithContext(ctx)
-	var err error
-	if dim, key, ok := f.rollupBreakdown(); ok && !Previewing(ctx) {
-		page.Totals, err = rollupTotals(db, f.RegionIDs, dim, key)
-	} else {
-		err = f.apply(db.Model(&Project{})).
-			Select("count(*) AS count, coalesce(sum(contracted_amount_yuan), 0) AS contracted_yuan, coalesce(sum(completed_investment_yuan), 0) AS completed_yuan").
-			Scan(&page.Totals).Error
-	}
-	if err != nil {
-		return page, err
-	}
-	q := f.apply(db.Preload("Region"))
+	where, args := f.conditions(ctx)
+	order := "p.signed_on DESC NULLS LAST, p.id DESC"
 	switch f.Sort {
 	case ProjectSortAmount:
-		q = q.Order("contracted_amount_yuan DESC NULLS LAST, id DESC")
+		order = "p.contracted_amount_yuan DESC NULLS LAST, p.id DESC"
 	case ProjectSortName:
-		q = q.Order("name, id")
-	default:
-		q = q.Order("signed_on DESC NULLS LAST, id DESC")
+		order = "p.name, p.id"
 	}
-	err = q.Limit(f.Limit).Offset(f.Offset).Find(&page.Projects).Error
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		if dim, key, ok := f.rollupBreakdown(); ok && !Previewing(ctx) {
+			queueRollupTotals(b, f.RegionIDs, dim, key, &page.Totals)
+		} else {
+			b.Queue(`SELECT count(*), coalesce(sum(p.contracted_amount_yuan), 0), coalesce(sum(p.completed_investment_yuan), 0)
+				FROM projects p WHERE `+where, args).QueryRow(func(row pgx.Row) error {
+				return row.Scan(&page.Totals.Count, &page.Totals.ContractedYuan, &page.Totals.CompletedYuan)
+			})
+		}
+		list := maps.Clone(args)
+		list["limit"], list["offset"] = f.Limit, f.Offset
+		b.Queue(`SELECT `+projectRowColumns("p")+` FROM projects p `+projectRowJoins("p")+`
+			WHERE `+where+` ORDER BY `+order+` LIMIT @limit OFFSET @offset`, list).Query(collect(&page.Projects, scanProjectRow))
+	})
 	return page, err
 }
 

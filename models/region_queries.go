@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -128,9 +129,8 @@ func LoadRegionProfile(ctx context.Context, db *gorm.DB, slug string) (RegionPro
 			return db.Scopes(Public("projects")).Preload("Region").Where("region_id IN ?", below).
 				Order("signed_on DESC NULLS LAST, id DESC").Limit(20).Find(&p.Projects).Error
 		},
-		func() (err error) { // from the rollup: a city's tens of thousands of projects are not summed per visit
-			p.Totals, err = rollupTotals(db, below, "all", "")
-			return err
+		func() error { // from the rollup: a city's tens of thousands of projects are not summed per visit
+			return readPage(ctx, db, func(b *pgx.Batch) { queueRollupTotals(b, below, "all", "", &p.Totals) })
 		},
 	}
 	for _, step := range steps {

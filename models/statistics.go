@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -231,34 +232,30 @@ func LoadStatistics(ctx context.Context, db *gorm.DB, f StatisticsFilter) (Stati
 // CountPublicProjects is the number of public projects, from the rollup as
 // LoadStatistics counts them (counting 100 000 rows took tens of ms).
 func CountPublicProjects(ctx context.Context, db *gorm.DB) (int64, error) {
-	t, err := rollupTotals(db.WithContext(ctx), nil, "all", "")
+	var t ProjectTotals
+	err := readPage(ctx, db, func(b *pgx.Batch) { queueRollupTotals(b, nil, "all", "", &t) })
 	return t.Count, err
 }
 
-// rollupTotals sums one breakdown key of the rollup over the given regions
-// (every region when empty), less the scheduled projects, as LoadStatistics
-// counts: the project list's totals without reading its projects.
-func rollupTotals(db *gorm.DB, regionIDs []int64, dim, key string) (ProjectTotals, error) {
+// queueRollupTotals sums one breakdown key of the rollup over the given
+// regions (every region when empty), less the scheduled projects, as
+// LoadStatistics counts: a list's totals without reading its projects.
+func queueRollupTotals(b *pgx.Batch, regionIDs []int64, dim, key string, into *ProjectTotals) {
 	rollup, scheduled := "", ""
-	args := []any{dim, key}
+	args := pgx.NamedArgs{"dim": dim, "key": key}
 	if len(regionIDs) > 0 {
-		rollup, scheduled = " AND region_id IN ?", " AND p.region_id IN ?"
-		args = append(args, regionIDs)
+		rollup, scheduled = " AND region_id = ANY(@regions)", " AND p.region_id = ANY(@regions)"
+		args["regions"] = regionIDs
 	}
-	args = append(args, dim, key)
-	if len(regionIDs) > 0 {
-		args = append(args, regionIDs)
-	}
-	var t ProjectTotals
-	err := db.Raw(`
-		SELECT coalesce(sum(projects), 0) AS count, coalesce(sum(contracted_yuan), 0) AS contracted_yuan,
-			coalesce(sum(completed_yuan), 0) AS completed_yuan
+	b.Queue(`
+		SELECT coalesce(sum(projects), 0), coalesce(sum(contracted_yuan), 0), coalesce(sum(completed_yuan), 0)
 		FROM (
-			SELECT projects, contracted_yuan, completed_yuan FROM project_rollup WHERE dim = ? AND key = ?`+rollup+`
+			SELECT projects, contracted_yuan, completed_yuan FROM project_rollup WHERE dim = @dim AND key = @key`+rollup+`
 			UNION ALL
-			SELECT x.projects, x.contracted_yuan, x.completed_yuan `+scheduledRollupRows+` AND x.dim = ? AND x.key = ?`+scheduled+`
-		) u`, args...).Scan(&t).Error
-	return t, err
+			SELECT x.projects, x.contracted_yuan, x.completed_yuan `+scheduledRollupRows+` AND x.dim = @dim AND x.key = @key`+scheduled+`
+		) u`, args).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&into.Count, &into.ContractedYuan, &into.CompletedYuan)
+	})
 }
 
 // sortByOrder puts named funnels in the order of the enumeration.

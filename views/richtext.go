@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
+	"github.com/maypok86/otter/v2"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -20,14 +22,36 @@ var (
 	sanitiser = bluemonday.UGCPolicy()
 )
 
-// RichText renders Markdown as sanitised HTML.
+// RichText renders Markdown as sanitised HTML, once per text: parsing
+// and sanitising an article was most of the cost of rendering its page.
 func RichText(source string) templ.Component {
-	var buf bytes.Buffer
-	if err := markdown.Convert([]byte(source), &buf); err != nil {
-		return templ.Raw(sanitiser.Sanitize(templ.EscapeString(source)))
+	memo := renderedMarkdown()
+	if html, ok := memo.GetIfPresent(source); ok {
+		return templ.Raw(html)
 	}
-	return templ.Raw(sanitiser.Sanitize(buf.String()))
+	var buf bytes.Buffer
+	html := ""
+	if err := markdown.Convert([]byte(source), &buf); err != nil {
+		html = sanitiser.Sanitize(templ.EscapeString(source))
+	} else {
+		html = sanitiser.Sanitize(buf.String())
+	}
+	memo.Set(source, html)
+	return templ.Raw(html)
 }
+
+// renderedMarkdownBudget bounds the memo of rendered texts: both the
+// source and its HTML count, with what an entry costs beside them.
+const renderedMarkdownBudget = 16 << 20
+
+var renderedMarkdown = sync.OnceValue(func() *otter.Cache[string, string] {
+	return otter.Must(&otter.Options[string, string]{
+		MaximumWeight: renderedMarkdownBudget,
+		Weigher: func(source, html string) uint32 {
+			return uint32(min(len(source)+len(html)+96, 1<<31)) // #nosec G115 -- bounded just before
+		},
+	})
+})
 
 // SanitizeMarkdown removes raw HTML from Markdown before it is stored, so
 // the stored text is plain Markdown whatever was pasted in. Cutting a tag

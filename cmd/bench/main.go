@@ -1,111 +1,169 @@
-// Command bench measures the public pages under load on a large synthetic
-// dataset: it creates its own database next to the configured server,
-// loads the demo content plus 100 000 projects and 10 000 policies, prints
-// the query plans of the main list, filter and search queries (flagging any
-// sequential scan of a large table), serves the portal on 127.0.0.1 and
-// drives each page with wrk, printing requests per second and p50/p99
-// latency. It drops its database when done. Run it through `make bench`.
+// Command bench measures the public pages, each against the same bytes
+// served from memory by plain net/http (the reference), first on the demo
+// content and then on a large synthetic dataset (the demo content plus
+// 100 000 projects, 500 signing events and 10 000 policies).
+//
+// For each dataset it creates its own database next to the configured
+// server, runs the real portal binary twice on 127.0.0.1 (with its page
+// cache, and with none, so that every request is a miss), drives every
+// page with wrk against the reference and both portals in turn, and
+// prints requests per second, p99 and each portal's ratio to the
+// reference measured in the same run. It then times each page on its
+// first view after an edit, one request at a time, and reports the
+// portals' peak memory. On the large dataset it first prints the query
+// plans of the main list, filter and search queries, flagging any
+// sequential scan of a large table. It drops its databases when done.
+// Run it through `make bench`.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
-	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/dbtest"
 	"investportal/models/seed"
-	"investportal/views/i18n"
 )
 
 const (
-	benchDB      = "portal_bench"
 	projectCount = 100_000
 	policyCount  = 10_000
 	eventCount   = 500
 )
 
 func main() {
-	if err := run(); err != nil {
+	portal := flag.String("portal", "bin/portal", "the portal binary to measure")
+	which := flag.String("dataset", "both", "demo, large or both")
+	flag.Parse()
+	if err := run(*portal, *which); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(portal, which string) error {
 	ctx := context.Background()
 	server, err := url.Parse(os.Getenv("DATABASE_URL"))
 	if err != nil || server.Host == "" {
 		return fmt.Errorf("DATABASE_URL must name a PostgreSQL server (make bench provides one)")
 	}
-	admin := *server
-	admin.Path = "/postgres"
-	benchURL := *server
-	benchURL.Path = "/" + benchDB
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fmt.Printf("machine: %s\n\n", machine())
 
-	if err := adminExec(ctx, admin.String(), "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)", "CREATE DATABASE "+benchDB); err != nil {
-		return err
+	if which != "large" {
+		demo, err := newDataset(ctx, server, "portal_bench_demo", false)
+		if err != nil {
+			return err
+		}
+		defer demo.close()
+		fmt.Printf("== demo content: %d projects, %d policies\n", demo.projects, demo.policies)
+		if err := measure(ctx, portal, demo, demoPages(ctx, demo.db)); err != nil {
+			return err
+		}
 	}
-	if os.Getenv("BENCH_KEEP_DB") == "" { // set it to look at the plans by hand afterwards
-		defer func() { _ = adminExec(ctx, admin.String(), "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)") }()
+	if which == "demo" {
+		return nil
 	}
 
-	db, err := models.Open(ctx, benchURL.String(), models.DefaultPool, 10*time.Second, quiet)
+	large, err := newDataset(ctx, server, "portal_bench", true)
 	if err != nil {
 		return err
 	}
-	defer models.Close(db)
+	defer large.close()
+	fmt.Printf("\n== large dataset: %d projects, %d policies (built in %s)\n\n", large.projects, large.policies, large.built)
+	if err := explainMainQueries(ctx, large.db); err != nil {
+		return err
+	}
+	return measure(ctx, portal, large, largePages(ctx, large.db))
+}
+
+// dataset is a database of the bench's own, dropped when done unless
+// BENCH_KEEP_DB is set (to study plans by hand afterwards).
+type dataset struct {
+	db                 *gorm.DB
+	url                string
+	projects, policies int64
+	built              time.Duration
+	close              func()
+}
+
+func newDataset(ctx context.Context, server *url.URL, name string, synthetic bool) (*dataset, error) {
+	admin, target := *server, *server
+	admin.Path, target.Path = "/postgres", "/"+name
+	if err := adminExec(ctx, admin.String(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)", "CREATE DATABASE "+name); err != nil {
+		return nil, err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := models.Open(ctx, target.String(), models.DefaultPool, 10*time.Second, quiet)
+	if err != nil {
+		return nil, err
+	}
+	d := &dataset{db: db, url: target.String(), close: func() {
+		_ = models.Close(db)
+		if os.Getenv("BENCH_KEEP_DB") == "" {
+			_ = adminExec(ctx, admin.String(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		}
+	}}
 	start := time.Now()
+	err = load(ctx, db, synthetic)
+	if err == nil {
+		err = db.Table("projects").Count(&d.projects).Error
+	}
+	if err == nil {
+		err = db.Table("policies").Count(&d.policies).Error
+	}
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	d.built = time.Since(start).Round(time.Millisecond)
+	return d, nil
+}
+
+func load(ctx context.Context, db *gorm.DB, synthetic bool) error {
 	if _, err := models.Migrate(ctx, db); err != nil {
 		return err
 	}
 	if _, err := seed.Load(ctx, db); err != nil {
 		return err
 	}
-	for _, step := range []struct {
-		sql  string
-		args []any
-	}{
-		{syntheticProjects, []any{projectCount}}, {syntheticEvents, []any{eventCount}},
-		{syntheticAppearances, []any{eventCount, eventCount}},
-		{syntheticPolicies, []any{policyCount}}, {syntheticBenefits, nil},
-	} {
-		if err := db.Exec(step.sql, step.args...).Error; err != nil {
-			return fmt.Errorf("synthetic data: %w", err)
+	if synthetic {
+		for _, step := range []struct {
+			sql  string
+			args []any
+		}{
+			{syntheticProjects, []any{projectCount}}, {syntheticEvents, []any{eventCount}},
+			{syntheticAppearances, []any{eventCount, eventCount}},
+			{syntheticPolicies, []any{policyCount}}, {syntheticBenefits, nil},
+		} {
+			if err := db.Exec(step.sql, step.args...).Error; err != nil {
+				return fmt.Errorf("synthetic data: %w", err)
+			}
 		}
 	}
 	// As autovacuum would by the time anyone visits: statistics, GIN's
 	// pending list flushed, the visibility map set for index-only scans.
-	if err := db.Exec("VACUUM ANALYZE").Error; err != nil {
-		return err
-	}
-	var projects, policies int64
-	db.Table("projects").Count(&projects)
-	db.Table("policies").Count(&policies)
-	fmt.Printf("dataset: %d projects, %d policies (built in %s)\n\n", projects, policies, time.Since(start).Round(time.Millisecond))
+	return db.Exec("VACUUM ANALYZE").Error
+}
 
-	if err := explainMainQueries(ctx, db); err != nil {
-		return err
+// machine describes the CPU the figures came from.
+func machine() string {
+	info, err := os.ReadFile("/proc/cpuinfo")
+	model := "unknown CPU"
+	if m := regexp.MustCompile(`model name\s*:\s*(.+)`).FindSubmatch(info); err == nil && m != nil {
+		model = strings.TrimSpace(string(m[1]))
 	}
-	if err := i18n.Load(); err != nil {
-		return err
-	}
-	return loadTest(db)
+	return fmt.Sprintf("%s, %d logical CPUs shared by wrk, the portal and PostgreSQL", model, strings.Count(string(info), "processor\t:"))
 }
 
 // The synthetic data: projects and policies spread over the seeded regions,
@@ -227,8 +285,10 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			return err
 		}},
 		{"memo lookup: content versions and the next scheduled publication", func(d *gorm.DB) error {
-			memo := models.NewMemo[int](1, nil, "projects", "signing_events", "reported_statistics", "regions", "industry_chains", "news_articles")
-			_, err := memo.Get(ctx, d, "bench", func() (int, error) { return 0, nil })
+			memo := models.NewMemo[int64](1, nil)
+			_, err := memo.Get(ctx, d, "bench", func(ctx context.Context) (n int64, err error) {
+				return n, d.WithContext(ctx).Table("signing_events").Count(&n).Error
+			})
 			return err
 		}},
 		{"search 电子 (and its Traditional spelling)", func(d *gorm.DB) error {
@@ -246,6 +306,9 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 		}
 		fmt.Printf("-- %s\n", c.name)
 		for _, stmt := range statements {
+			if s := strings.TrimSpace(stmt); !strings.HasPrefix(s, "SELECT") && !strings.HasPrefix(s, "WITH") {
+				continue // a transaction around statements, or a setting
+			}
 			var plan []string
 			if err := db.Raw("EXPLAIN " + stmt).Scan(&plan).Error; err != nil {
 				return fmt.Errorf("explain %s: %w", c.name, err)
@@ -256,90 +319,6 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			}
 			fmt.Printf("%s\n   => %s\n\n", indent(strings.Join(plan, "\n")), verdict)
 		}
-	}
-	return nil
-}
-
-func loadTest(db *gorm.DB) error {
-	if _, err := exec.LookPath("wrk"); err != nil {
-		return fmt.Errorf("wrk not installed (make bench installs it with apt)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	base, _ := url.Parse("http://" + l.Addr().String())
-	// Server errors go to stderr, so a failing page says why.
-	errorsOnly := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	srv := handlers.NewServer(l.Addr().String(), handlers.New(handlers.Deps{DB: db, Log: errorsOnly, BaseURL: base}))
-	go func() { _ = srv.Serve(l) }()
-	defer srv.Close()
-
-	pages := []struct{ name, path string }{
-		{"home", "/"},
-		{"project list", "/projects"},
-		{"project filter", "/projects?region=chifeng&stage=under_construction&min=10000"},
-		{"project detail", "/projects/synthetic-project-4242"},
-		{"policy list", "/policies"},
-		{"policy filter", "/policies?benefit=rent_subsidy&validity=in_force"},
-		{"policy detail", "/policies/chifeng-electronics-intelligent-manufacturing-support"},
-		{"region detail", "/regions/chifeng"},
-		{"search", "/search?q=" + url.QueryEscape("电子")},
-		{"statistics", "/statistics"},
-		{"statistics region", "/statistics?region=chifeng"},
-		{"statistics csv", "/statistics/by-region.csv"},
-		{"event funnel", "/events/synthetic-event-250"},
-	}
-	fmt.Println("== load: wrk, 2 threads, 8 connections, 5 s per page, on 127.0.0.1")
-	fmt.Printf("%-16s %10s %10s %10s\n", "page", "req/s", "p50", "p99")
-	for _, p := range pages {
-		resp, err := http.Get(base.String() + p.path)
-		if err != nil {
-			return err
-		}
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s answers %d", p.path, resp.StatusCode)
-		}
-		out, err := exec.Command("wrk", "-t2", "-c8", "-d5s", "--latency", base.String()+p.path).CombinedOutput() // #nosec G204 -- wrk against the bench's own loopback server
-		if err != nil {
-			return fmt.Errorf("wrk %s: %w\n%s", p.path, err, out)
-		}
-		fmt.Printf("%-16s %10s %10s %10s\n", p.name, field(out, `Requests/sec:\s+(\S+)`), field(out, `\s50%\s+(\S+)`), field(out, `\s99%\s+(\S+)`))
-	}
-	return memoMisses(db, base)
-}
-
-// memoMisses times the memoised pages when their memo is stale: the first
-// view after an edit. Before each request the projects' content version
-// is raised, as any committed edit of a project does, and the page is
-// fetched alone on one connection.
-func memoMisses(db *gorm.DB, base *url.URL) error {
-	const rounds = 40
-	fmt.Printf("\n== memoised pages, first view after an edit: %d requests one at a time\n", rounds)
-	fmt.Printf("%-16s %10s %10s\n", "page", "p50", "p90")
-	for _, p := range []struct{ name, path string }{
-		{"statistics", "/statistics"}, {"statistics region", "/statistics?region=chifeng"}, {"statistics csv", "/statistics/by-region.csv"},
-	} {
-		took := make([]time.Duration, 0, rounds)
-		for range rounds {
-			if err := db.Exec(`UPDATE content_versions SET version = version + 1 WHERE table_name = 'projects'`).Error; err != nil {
-				return err
-			}
-			start := time.Now()
-			resp, err := http.Get(base.String() + p.path)
-			if err != nil {
-				return err
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("%s answers %d", p.path, resp.StatusCode)
-			}
-			took = append(took, time.Since(start))
-		}
-		slices.Sort(took)
-		fmt.Printf("%-16s %10s %10s\n", p.name, took[rounds/2].Round(10*time.Microsecond), took[rounds*9/10].Round(10*time.Microsecond))
 	}
 	return nil
 }

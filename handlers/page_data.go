@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"context"
+	"strconv"
+
+	"investportal/models"
+)
+
+// pageData reads what a public page is made from through h.data, a memo
+// shared by every public page (models.Memo). The data is the same in
+// every language, so the three languages of a page read it once; and it
+// is kept until a table it was read from changes, so that after an edit
+// the pages that do not show the edited content are rendered again
+// without reading the database (the page cache keeps nothing across an
+// edit). key names the page and what selects its data. Lists a visitor
+// filters or searches are read afresh: their keys are the visitor's to
+// choose, and a rare combination would only crowd out the pages everyone
+// reads.
+func pageData[V any](h *Handler, cx context.Context, key string, load func(context.Context) (V, error)) (V, error) {
+	v, err := h.data.Get(cx, h.db, key, func(cx context.Context) (any, error) { return load(cx) })
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	return v.(V), nil
+}
+
+// pageDataEntries bounds the memo: a few thousand pages' data (a region's
+// profile is the largest, tens of kilobytes with 100 000 projects).
+const pageDataEntries = 2048
+
+// The lists that filters and indexes share.
+
+func (h *Handler) publicRegions(cx context.Context) ([]models.Region, error) {
+	return pageData(h, cx, "regions", func(cx context.Context) ([]models.Region, error) { return models.PublicRegions(cx, h.db) })
+}
+
+func (h *Handler) publicChains(cx context.Context) ([]models.IndustryChain, error) {
+	return pageData(h, cx, "chains", func(cx context.Context) ([]models.IndustryChain, error) { return models.PublicChains(cx, h.db) })
+}
+
+func (h *Handler) publicEvents(cx context.Context) ([]models.SigningEvent, error) {
+	return pageData(h, cx, "events", func(cx context.Context) ([]models.SigningEvent, error) { return models.PublicEvents(cx, h.db) })
+}
+
+// The records filters name by slug.
+
+func (h *Handler) publicRegion(cx context.Context, slug string) (models.Region, error) {
+	return pageData(h, cx, "region-named/"+slug, func(cx context.Context) (models.Region, error) {
+		return models.PublicRegionBySlug(cx, h.db, slug)
+	})
+}
+
+func (h *Handler) publicChain(cx context.Context, slug string) (models.IndustryChain, error) {
+	return pageData(h, cx, "chain-named/"+slug, func(cx context.Context) (models.IndustryChain, error) {
+		return models.PublicChainBySlug(cx, h.db, slug)
+	})
+}
+
+func (h *Handler) publicEvent(cx context.Context, slug string) (models.SigningEvent, error) {
+	return pageData(h, cx, "event-named/"+slug, func(cx context.Context) (models.SigningEvent, error) {
+		return models.PublicEventBySlug(cx, h.db, slug)
+	})
+}
+
+// regionIDsBelow and regionIDsAbove are the regions a region's projects
+// count towards and whose policies apply there.
+func (h *Handler) regionIDsBelow(cx context.Context, id int64) ([]int64, error) {
+	return pageData(h, cx, "below/"+strconv.FormatInt(id, 10), func(cx context.Context) ([]int64, error) {
+		return models.RegionIDsBelow(cx, h.db, id)
+	})
+}
+
+func (h *Handler) regionIDsAbove(cx context.Context, id int64) ([]int64, error) {
+	return pageData(h, cx, "above/"+strconv.FormatInt(id, 10), func(cx context.Context) ([]int64, error) {
+		return models.RegionIDsAbove(cx, h.db, id)
+	})
+}
