@@ -7,13 +7,13 @@ import "github.com/labstack/echo/v4"
 var DecodeMemory = decodeMemory
 
 // PageCacheStats is what the page cache holds and has done.
-type PageCacheStats struct{ Weight, Hits, Misses uint64 }
+type PageCacheStats struct{ Weight, Hits, Misses, Renders uint64 }
 
 // NewWithPageCache is New, with a look into the page cache.
 func NewWithPageCache(d Deps) (router *echo.Echo, stats func() PageCacheStats) {
 	h, e := build(d)
 	return e, func() PageCacheStats {
-		s := PageCacheStats{Hits: h.pages.hits.Load(), Misses: h.pages.misses.Load()}
+		s := PageCacheStats{Hits: h.pages.hits.Load(), Misses: h.pages.misses.Load(), Renders: h.pages.renders.Load()}
 		if h.pages.entries != nil {
 			h.pages.entries.CleanUp()
 			s.Weight = h.pages.entries.WeightedSize()

@@ -8,23 +8,27 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/labstack/echo/v4"
 	"github.com/maypok86/otter/v2"
+	"golang.org/x/sync/singleflight"
 
 	"investportal/models"
 )
 
 // pageCache keeps rendered public pages in memory, so that a visitor is
 // served almost as fast as a static file, and an edit still shows at the
-// very next request. A page is kept under the content generation it was
-// rendered in (models.ContentWatch) and served only while that generation
-// is current: any committed change to content, by any instance, a
-// scheduled publication falling due, or a lost notification connection
-// ends it.
+// very next request. Rendering a page records the content tables it read
+// (models.RecordingReads), and the page is kept with their versions then
+// (models.ContentWatch): it is served only while those tables have those
+// versions, until content next changes by itself, and within the watch's
+// epoch. So an edit, committed by any instance, ends exactly the pages
+// that read what it changed; a scheduled publication falling due ends
+// those rendered before it; a lost notification connection ends them all.
 //
 // Only anonymous GET and HEAD responses of the pages registered with it
 // are kept: 200s that set no cookie and did not opt out (no-store,
@@ -40,24 +44,30 @@ type pageCache struct {
 	entries     *otter.Cache[string, *cachedPage] // nil: nothing kept
 	maxEntry    int                               // larger pages are served, not kept
 	staffCookie string
-	generation  atomic.Uint64 // the newest generation seen; older entries are dropped
+	epoch       atomic.Uint64 // the newest epoch seen; older entries are dropped
 	zstd        *zstd.Encoder // safe for concurrent EncodeAll
 	// hits and misses count anonymous GETs served from memory and
 	// rendered, for the tests and the hit rate.
-	hits, misses atomic.Uint64
+	hits, misses, renders atomic.Uint64
+	// rendering lets concurrent misses of one page wait for one render:
+	// after an edit, the visitors of a popular page do not all render it.
+	rendering singleflight.Group
 }
 
 // cachedPage is one rendered page. Only its compressed forms are filled
 // in later, each at most once.
 type cachedPage struct {
-	generation uint64
-	header     http.Header // what the handler set: Content-Type, Content-Disposition…
-	tag        string      // the body's hash: the stem of its ETags
-	body       []byte
-	gzipOnce   sync.Once
-	gzip       atomic.Pointer[[]byte]
-	zstdOnce   sync.Once
-	zstd       atomic.Pointer[[]byte]
+	epoch    uint64
+	tables   []string    // the content tables it was read from
+	versions []int64     // their versions then
+	until    time.Time   // when content next changed by itself
+	header   http.Header // what the handler set: Content-Type, Content-Disposition…
+	tag      string      // the body's hash: the stem of its ETags
+	body     []byte
+	gzipOnce sync.Once
+	gzip     atomic.Pointer[[]byte]
+	zstdOnce sync.Once
+	zstd     atomic.Pointer[[]byte]
 }
 
 // entryOverhead is what an entry costs beyond its bytes (structs, map
@@ -82,7 +92,10 @@ func newPageCache(watch *models.ContentWatch, budget int64, staffCookie string) 
 	p.entries = otter.Must(&otter.Options[string, *cachedPage]{
 		MaximumWeight: uint64(budget),
 		Weigher: func(key string, e *cachedPage) uint32 {
-			n := entryOverhead + len(key) + len(e.body)
+			n := entryOverhead + len(key) + len(e.body) + 8*len(e.versions)
+			for _, t := range e.tables {
+				n += len(t)
+			}
 			for k, vs := range e.header {
 				n += len(k)
 				for _, v := range vs {
@@ -114,8 +127,8 @@ func (p *pageCache) serve(next echo.HandlerFunc) echo.HandlerFunc {
 		state := p.watch.State()
 		key := req.URL.Path + "?" + req.URL.RawQuery
 		if p.entries != nil {
-			p.dropOlderThan(state.Generation)
-			if e, ok := p.entries.GetIfPresent(key); ok && state.Current && e.generation == state.Generation {
+			p.dropOlderThan(state.Epoch)
+			if e, ok := p.entries.GetIfPresent(key); ok && p.current(e, state) {
 				p.hits.Add(1)
 				return p.write(c, key, e)
 			}
@@ -124,16 +137,27 @@ func (p *pageCache) serve(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.Method == http.MethodHead {
 			return next(c) // nothing to keep: the body is not rendered
 		}
-		e, err := p.render(c, next, state.Generation)
-		if err != nil || e == nil {
-			return err
+		if p.entries == nil || !state.Current {
+			return p.renderAndKeep(c, next, key, state)
 		}
-		// Kept only if its generation was current before it was rendered
-		// and still is: a change heard meanwhile may not be in it.
-		if p.entries != nil && state.Current && len(e.body) <= p.maxEntry && p.watch.State().Generation == state.Generation {
-			p.entries.Set(key, e)
+		// One render for the visitors who ask at once, knowing the same of
+		// the content (a visitor who comes after a change is heard renders
+		// anew); the page is theirs too (all anonymous, one address). If it
+		// may not be kept, or the render failed, each renders their own.
+		mine := false
+		v, err, _ := p.rendering.Do(key+"\x00"+strconv.FormatUint(state.Seq, 10), func() (any, error) {
+			mine = true
+			page, err := p.renderKeepable(c, next, key, state)
+			return page, err
+		})
+		page, _ := v.(*cachedPage)
+		switch {
+		case mine && (err != nil || page == nil):
+			return err // written already, or the error handler's to write
+		case page != nil && err == nil:
+			return p.write(c, key, page)
 		}
-		return p.write(c, key, e)
+		return p.renderAndKeep(c, next, key, state)
 	}
 }
 
@@ -144,28 +168,62 @@ func (p *pageCache) forStaff(req *http.Request) bool {
 	return err == nil
 }
 
-// dropOlderThan empties the cache the first time a newer generation is
-// seen: nothing kept before it can be served again.
-func (p *pageCache) dropOlderThan(generation uint64) {
+// renderAndKeep renders a page and keeps it if it may be kept.
+func (p *pageCache) renderAndKeep(c echo.Context, next echo.HandlerFunc, key string, state models.ContentState) error {
+	e, err := p.renderKeepable(c, next, key, state)
+	if err != nil || e == nil {
+		return err
+	}
+	return p.write(c, key, e)
+}
+
+// renderKeepable renders a page and, if it may be kept, keeps it under the
+// versions known before it was rendered: a change committed meanwhile,
+// once heard, ends it. A response that may not be kept is written at once
+// (nil page).
+func (p *pageCache) renderKeepable(c echo.Context, next echo.HandlerFunc, key string, state models.ContentState) (*cachedPage, error) {
+	e, err := p.render(c, next)
+	if err != nil || e == nil {
+		return nil, err
+	}
+	if versions, ok := state.VersionsOf(e.tables); ok && p.entries != nil && len(e.body) <= p.maxEntry && p.watch.State().Epoch == state.Epoch {
+		e.epoch, e.versions, e.until = state.Epoch, versions, state.Until()
+		p.entries.Set(key, e)
+	}
+	return e, nil
+}
+
+// current reports whether a kept page may be served now.
+func (p *pageCache) current(e *cachedPage, state models.ContentState) bool {
+	return e.epoch == state.Epoch && time.Now().Before(e.until) && state.Unchanged(e.tables, e.versions)
+}
+
+// dropOlderThan empties the cache the first time a newer epoch is seen:
+// nothing kept before it can be served again.
+func (p *pageCache) dropOlderThan(epoch uint64) {
 	for {
-		seen := p.generation.Load()
-		if generation <= seen {
+		seen := p.epoch.Load()
+		if epoch <= seen {
 			return
 		}
-		if p.generation.CompareAndSwap(seen, generation) {
+		if p.epoch.CompareAndSwap(seen, epoch) {
 			p.entries.InvalidateAll()
 			return
 		}
 	}
 }
 
-// render runs the handler into a buffer. A response that may be kept
-// comes back as a page for write; any other is sent as it is (nil page).
-func (p *pageCache) render(c echo.Context, next echo.HandlerFunc, generation uint64) (*cachedPage, error) {
+// render runs the handler into a buffer, noting the tables it reads. A
+// response that may be kept comes back as a page for write; any other is
+// sent as it is (nil page).
+func (p *pageCache) render(c echo.Context, next echo.HandlerFunc) (*cachedPage, error) {
+	p.renders.Add(1)
 	res := c.Response()
 	before := res.Header().Clone()
 	rec := &pageRecorder{ResponseWriter: res.Writer}
 	res.Writer = rec
+	reading, tables := models.RecordingReads(ctx(c))
+	c.SetRequest(c.Request().WithContext(reading))
 	err := next(c)
 	res.Writer = rec.ResponseWriter
 	// Nothing has reached the client: the error handler, or write, sends
@@ -180,7 +238,7 @@ func (p *pageCache) render(c echo.Context, next echo.HandlerFunc, generation uin
 		_, err := res.Write(rec.body.Bytes())
 		return nil, err
 	}
-	e := &cachedPage{generation: generation, header: http.Header{}, body: bytes.Clone(rec.body.Bytes())}
+	e := &cachedPage{tables: tables(), header: http.Header{}, body: bytes.Clone(rec.body.Bytes())}
 	e.tag = strconv.FormatUint(xxhash.Sum64(e.body), 36)
 	for k, vs := range header {
 		if k != echo.HeaderContentLength && !slices.Equal(before[k], vs) {

@@ -142,6 +142,62 @@ func TestTwoInstancesSeeEachOthersEdits(t *testing.T) {
 	}
 }
 
+// An edit ends the pages that read what it changed, and only those.
+func TestAnEditEndsOnlyThePagesThatReadIt(t *testing.T) {
+	db, url := dbtest.NewWithURL(t, dbtest.Seeded)
+	w := watched(t, url)
+	e, stats := cachingRouter(db, w)
+	for _, path := range []string{"/news", policyPage, "/projects"} {
+		get(t, e, http.MethodGet, path)
+	}
+	announcedEdit(t, db, w, "UPDATE projects SET name = '改名的项目' WHERE id = (SELECT min(id) FROM projects WHERE status = 'published')")
+	if _, hit := fromMemory(t, e, stats, "/news"); !hit {
+		t.Error("a project edit ended the news list, which shows no project")
+	}
+	if rec, hit := fromMemory(t, e, stats, "/projects"); hit || !strings.Contains(rec.Body.String(), "改名的项目") {
+		t.Errorf("the project list after a project edit: from memory %v", hit)
+	}
+	announcedEdit(t, db, w, "UPDATE policies SET title = '改名的政策' WHERE slug = ?", electronicsPolicy)
+	if rec, hit := fromMemory(t, e, stats, policyPage); hit || heading(t, e, policyPage) != "改名的政策" {
+		t.Errorf("the policy page after its edit: from memory %v, %d", hit, rec.Code)
+	}
+	if _, hit := fromMemory(t, e, stats, "/news"); !hit {
+		t.Error("a policy edit ended the news list")
+	}
+}
+
+// Visitors who ask for a page at once, after an edit ended it, wait for
+// one render of it.
+func TestVisitorsAtOnceWaitForOneRender(t *testing.T) {
+	db, url := dbtest.NewWithURL(t, dbtest.Seeded)
+	w := watched(t, url)
+	e, stats := cachingRouter(db, w)
+	get(t, e, http.MethodGet, "/regions/chifeng")
+	announcedEdit(t, db, w, "UPDATE regions SET summary = summary || '。' WHERE slug = 'chifeng'")
+	before := stats().Renders
+	const visitors = 16
+	bodies := make([]string, visitors)
+	var wg sync.WaitGroup
+	for i := range visitors {
+		wg.Go(func() {
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/regions/chifeng", nil))
+			if rec.Code == http.StatusOK {
+				bodies[i] = rec.Body.String()
+			}
+		})
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		if b == "" || b != bodies[0] {
+			t.Fatalf("visitor %d got another page, or none", i)
+		}
+	}
+	if renders := stats().Renders - before; renders > 2 {
+		t.Errorf("%d visitors at once caused %d renders", visitors, renders)
+	}
+}
+
 func TestAPageIsNotServedFromMemoryOnceTheListenerIsCut(t *testing.T) {
 	db, url := dbtest.NewWithURL(t, dbtest.Seeded)
 	w := watched(t, url)

@@ -16,19 +16,22 @@ import (
 	"investportal/models/calendar"
 )
 
-// ContentWatch knows, without asking the database on each request,
-// whether public content may have changed: it listens on a connection of
-// its own for the notification every committed content change sends
-// (migration 00022), and counts generations. Anything computed from
-// public content under one generation stays current until the generation
-// moves on, which it does
+// ContentWatch knows, without asking the database on each request, the
+// version of every content table (migration 00020): it listens on a
+// connection of its own for the notification every committed content
+// change sends (migration 00022) and reads the versions again. Something
+// computed from some tables is current while their versions are those it
+// was computed under, until the time content next changes by itself (a
+// scheduled row falls due, or the day changes in Beijing, since pages
+// filter policies by today's date), and within one epoch:
 //
-//   - when a change is heard, at once, before the versions are read again;
+//   - when a change is heard, the versions are unknown at once, until
+//     they are read again, so nothing is current meanwhile;
 //   - when a member of staff saves on this instance and the change is
-//     not heard within a second (CatchUp);
-//   - when a scheduled row falls due, or the day changes in Beijing
-//     (pages filter policies by today's date);
-//   - when the listener loses its connection, and again when it is back.
+//     not heard within a second, likewise (CatchUp);
+//   - when the listener loses its connection, connects again, or finds
+//     the versions lower than before (a restored backup), a new epoch
+//     begins: nothing from before is trusted.
 //
 // While the connection is lost, or the listener has not proved for a
 // moment that it is still hearing (a heartbeat on the same connection,
@@ -38,7 +41,7 @@ type ContentWatch struct {
 	connect   func(context.Context) (*pgx.Conn, error)
 	log       *slog.Logger
 	heartbeat time.Duration
-	mu        sync.Mutex // orders state changes, so generations only grow
+	mu        sync.Mutex // orders state changes
 	state     atomic.Pointer[watchState]
 	moved     chan struct{} // closed (and replaced) at each change of state; under mu
 	started   time.Time     // the monotonic base of heard
@@ -47,24 +50,56 @@ type ContentWatch struct {
 
 // watchState is replaced whole, never changed in place.
 type watchState struct {
-	generation uint64
-	live       bool
-	versions   *ContentVersions // nil: a change was heard and they are being read again
-	until      time.Time        // when content next changes by itself (local clock)
+	epoch    uint64 // a new listening connection, or none
+	changes  uint64 // counts every change of state
+	live     bool
+	versions *ContentVersions // nil: a change was heard and they are being read again
+	until    time.Time        // when content next changes by itself (local clock)
 }
 
 // ContentState is what the watch knows at one moment.
 type ContentState struct {
-	// Generation names the state of public content; equal generations,
-	// equal content.
-	Generation uint64
+	// Epoch changes whenever nothing known before may be trusted.
+	Epoch uint64
+	// Seq changes with every change of what the watch knows: two states
+	// with equal Seq know the same.
+	Seq uint64
 	// Current: the listener is connected and was heard from recently, so
-	// what was computed under Generation is still current. When false,
-	// read from the database.
+	// what was computed under the versions it knows is still current.
+	// When false, read from the database.
 	Current  bool
 	versions *ContentVersions
 	until    time.Time
 }
+
+// VersionsOf is the versions of the given tables, false when they are
+// not known now.
+func (s ContentState) VersionsOf(tables []string) ([]int64, bool) {
+	if !s.Current || s.versions == nil {
+		return nil, false
+	}
+	out := make([]int64, len(tables))
+	for i, t := range tables {
+		out[i] = s.versions.versions[t]
+	}
+	return out, true
+}
+
+// Unchanged reports whether the tables still have the versions given.
+func (s ContentState) Unchanged(tables []string, versions []int64) bool {
+	if !s.Current || s.versions == nil {
+		return false
+	}
+	for i, t := range tables {
+		if s.versions.versions[t] != versions[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Until is when content next changes by itself.
+func (s ContentState) Until() time.Time { return s.until }
 
 // The listener's rhythm: a heartbeat every half second when nothing is
 // heard, and no trust in what it knows once it has not been heard for two.
@@ -94,7 +129,7 @@ func NewContentWatch(url string, log *slog.Logger) (*ContentWatch, error) {
 		started:   time.Now(),
 		moved:     make(chan struct{}),
 	}
-	w.state.Store(&watchState{generation: 1})
+	w.state.Store(&watchState{epoch: 1})
 	return w, nil
 }
 
@@ -106,7 +141,7 @@ func (w *ContentWatch) State() ContentState {
 	s := w.state.Load()
 	now := time.Since(w.started)
 	current := s.live && time.Now().Before(s.until) && now-time.Duration(w.heard.Load()) < watchStaleAfter
-	return ContentState{Generation: s.generation, Current: current, versions: s.versions, until: s.until}
+	return ContentState{Epoch: s.epoch, Seq: s.changes, Current: current, versions: s.versions, until: s.until}
 }
 
 // CatchUp returns once the watch knows of every content change committed
@@ -136,16 +171,16 @@ func (w *ContentWatch) CatchUp(ctx context.Context, db *gorm.DB) {
 			err = ctx.Err()
 		}
 	}
-	w.log.Warn("content watch behind a local change: starting a new generation", "err", err)
+	w.log.Warn("content watch behind a local change: reading the versions again", "err", err)
 	w.update(func(s *watchState) { s.versions = nil })
 }
 
-// update replaces the state with a changed copy of it, in a new generation.
+// update replaces the state with a changed copy of it.
 func (w *ContentWatch) update(change func(*watchState)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	next := *w.state.Load()
-	next.generation++
+	next.changes++
 	change(&next)
 	w.store(&next)
 }
@@ -164,7 +199,7 @@ func (w *ContentWatch) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		began := time.Now()
 		err := w.listen(ctx)
-		w.update(func(s *watchState) { s.live, s.versions = false, nil })
+		w.update(func(s *watchState) { s.live, s.versions, s.epoch = false, nil, s.epoch+1 })
 		if ctx.Err() != nil {
 			return
 		}
@@ -230,12 +265,13 @@ func (w *ContentWatch) listen(ctx context.Context) error {
 
 // refresh reads the versions and the next scheduled publication on the
 // listener's connection, which also proves that the connection still
-// delivers (notifications precede the answer). It starts a new generation
-// when the listener has just connected, when content fell due by itself,
-// or when the versions differ from those known without a change having
-// been heard (a lost notification, or a database restored from a backup).
+// delivers (notifications precede the answer). A version that changed
+// without being heard (a lost notification) is simply read; a new epoch
+// begins when the listener has just connected, and when the versions are
+// lower than before (a database restored from a backup, whose versions
+// may climb back to ones known from before).
 func (w *ContentWatch) refresh(ctx context.Context, conn *pgx.Conn, connected bool) error {
-	before := w.state.Load().generation
+	before := w.state.Load().changes
 	readCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	versions, until, err := readContentState(readCtx, conn)
@@ -248,11 +284,11 @@ func (w *ContentWatch) refresh(ctx context.Context, conn *pgx.Conn, connected bo
 	s := *w.state.Load()
 	// Versions read while a change was announced may predate it: they
 	// are left unknown until the next read.
-	trusted := s.generation == before
-	if connected || !s.live || !time.Now().Before(s.until) ||
-		(trusted && s.versions != nil && s.versions.versions["*"] != versions.versions["*"]) {
-		s.generation++
+	trusted := s.changes == before
+	if connected || !s.live || (trusted && s.versions != nil && versions.versions["*"] < s.versions.versions["*"]) {
+		s.epoch++
 	}
+	s.changes++
 	s.live, s.until, s.versions = true, until, nil
 	if trusted {
 		s.versions = &versions

@@ -101,6 +101,15 @@ func (m *Memo[V]) Get(ctx context.Context, db *gorm.DB, key string, compute func
 	return v, nil
 }
 
+// RecordingReads gives a context under which the tables read are
+// recorded (as a memo's computation's are), and a function that lists
+// them once done: the page cache keeps a page for as long as they do not
+// change.
+func RecordingReads(ctx context.Context) (context.Context, func() []string) {
+	reads := &readTables{}
+	return context.WithValue(ctx, readTablesKey{}, reads), reads.list
+}
+
 // readTables collects the tables a computation's statements read.
 type readTables struct {
 	mu    sync.Mutex

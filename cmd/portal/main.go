@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -139,6 +140,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 	if err := i18n.Load(); err != nil {
 		return fmt.Errorf("message catalog: %w", err)
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Pages the cache drops are garbage until the collector runs; by
+		// default it lets the heap grow to twice what is live, so the
+		// cache's budget would count double and then some.
+		debug.SetMemoryLimit(defaultMemoryLimit(cfg.PageCacheBytes))
+	}
 	return withDatabase(ctx, cfg, log, func(db *gorm.DB, url string) error {
 		if *demo {
 			if err := seedDemo(ctx, db, log); err != nil {
@@ -184,6 +191,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 
 		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, handlers.New(deps)), cfg.ShutdownGrace, log)
 	})
+}
+
+// defaultMemoryLimit is the Go runtime's soft memory limit when
+// GOMEMLIMIT is unset: what the portal needs besides its page cache, and
+// the cache's budget with room for the pages it replaces.
+func defaultMemoryLimit(pageCacheBytes int64) int64 {
+	return 128<<20 + 2*pageCacheBytes
 }
 
 // mailWorker sends the outbox over SMTP, or logs it when no server is set.
