@@ -84,7 +84,9 @@ func LoadPark(ctx context.Context, db *gorm.DB, slug string) (ParkDetail, error)
 		},
 		func() error {
 			return db.Scopes(Public("projects")).Preload("Region").
-				Where("park_id = ? OR park_id IN (SELECT id FROM parks WHERE parent_park_id = ?)", p.ID, p.ID).
+				// An array, not an OR: with an OR the planner walked every
+				// project from the newest, looking for twenty in the park.
+				Where("park_id = ANY(ARRAY[?::bigint] || ARRAY(SELECT id FROM parks WHERE parent_park_id = ?))", p.ID, p.ID).
 				Order("signed_on DESC NULLS LAST, id DESC").Limit(20).Find(&d.Projects).Error
 		},
 		func() error { return db.Where("park_id = ?", p.ID).Order("position, id").Find(&d.Contacts).Error },

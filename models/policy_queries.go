@@ -166,16 +166,30 @@ func LoadPolicy(ctx context.Context, db *gorm.DB, slug string) (PolicyDetail, er
 // nearest region above it that has any.
 func nearestRegionContacts(ctx context.Context, db *gorm.DB, regionID int64) ([]Contact, error) {
 	var contacts []Contact
-	err := db.WithContext(ctx).Raw(`
-		WITH RECURSIVE up AS (
-			SELECT id, parent_id, 0 AS depth FROM regions WHERE id = ?
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		b.Queue(nearestContactsSQL("@region"), pgx.NamedArgs{"region": regionID}).Query(collect(&contacts, scanContact))
+	})
+	return contacts, err
+}
+
+// nearestContactsSQL selects the contacts of the region whose id is the
+// expression region, else of the nearest region above it that has any.
+func nearestContactsSQL(region string) string {
+	return `WITH RECURSIVE up AS (
+			SELECT id, parent_id, 0 AS depth FROM regions WHERE id = ` + region + `
 			UNION ALL
 			SELECT r.id, r.parent_id, up.depth + 1 FROM regions r JOIN up ON r.id = up.parent_id
 		) CYCLE id SET in_cycle USING cycle_path, nearest AS (
 			SELECT min(up.depth) AS depth FROM up JOIN contacts c ON c.region_id = up.id WHERE NOT up.in_cycle
 		)
-		SELECT c.* FROM contacts c JOIN up ON c.region_id = up.id JOIN nearest ON up.depth = nearest.depth
+		SELECT ` + contactColumns + ` FROM contacts c JOIN up ON c.region_id = up.id JOIN nearest ON up.depth = nearest.depth
 		WHERE NOT up.in_cycle
-		ORDER BY c.position, c.id`, regionID).Scan(&contacts).Error
-	return contacts, err
+		ORDER BY c.position, c.id`
+}
+
+// contactColumns are a contact as pages show it (handlers' contactCard).
+const contactColumns = `c.id, c.name, c.name_en, c.title, c.organisation, c.phone, c.email, c.languages`
+
+func scanContact(rows pgx.Rows, c *Contact) error {
+	return rows.Scan(&c.ID, &c.Name, &c.NameEn, &c.Title, &c.Organisation, &c.Phone, &c.Email, &c.Languages)
 }

@@ -241,21 +241,31 @@ func CountPublicProjects(ctx context.Context, db *gorm.DB) (int64, error) {
 // regions (every region when empty), less the scheduled projects, as
 // LoadStatistics counts: a list's totals without reading its projects.
 func queueRollupTotals(b *pgx.Batch, regionIDs []int64, dim, key string, into *ProjectTotals) {
-	rollup, scheduled := "", ""
 	args := pgx.NamedArgs{"dim": dim, "key": key}
+	rollup, scheduled := "", ""
 	if len(regionIDs) > 0 {
-		rollup, scheduled = " AND region_id = ANY(@regions)", " AND p.region_id = ANY(@regions)"
+		rollup, scheduled = "region_id = ANY(@regions)", "p.region_id = ANY(@regions)"
 		args["regions"] = regionIDs
 	}
-	b.Queue(`
-		SELECT coalesce(sum(projects), 0), coalesce(sum(contracted_yuan), 0), coalesce(sum(completed_yuan), 0)
-		FROM (
-			SELECT projects, contracted_yuan, completed_yuan FROM project_rollup WHERE dim = @dim AND key = @key`+rollup+`
-			UNION ALL
-			SELECT x.projects, x.contracted_yuan, x.completed_yuan `+scheduledRollupRows+` AND x.dim = @dim AND x.key = @key`+scheduled+`
-		) u`, args).QueryRow(func(row pgx.Row) error {
+	b.Queue(rollupTotalsSQL(rollup, scheduled, "@dim", "@key"), args).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&into.Count, &into.ContractedYuan, &into.CompletedYuan)
 	})
+}
+
+// rollupTotalsSQL selects the count, contracted and completed sums of one
+// breakdown key (dim and key are SQL expressions) over the rollup rows
+// that meet rollupRegions and the scheduled projects that meet
+// scheduledRegions (conditions on p; empty: every region).
+func rollupTotalsSQL(rollupRegions, scheduledRegions, dim, key string) string {
+	if rollupRegions != "" {
+		rollupRegions, scheduledRegions = " AND "+rollupRegions, " AND "+scheduledRegions
+	}
+	return `SELECT coalesce(sum(projects), 0), coalesce(sum(contracted_yuan), 0), coalesce(sum(completed_yuan), 0)
+		FROM (
+			SELECT projects, contracted_yuan, completed_yuan FROM project_rollup WHERE dim = ` + dim + ` AND key = ` + key + rollupRegions + `
+			UNION ALL
+			SELECT x.projects, x.contracted_yuan, x.completed_yuan ` + scheduledRollupRows + ` AND x.dim = ` + dim + ` AND x.key = ` + key + scheduledRegions + `
+		) u`
 }
 
 // sortByOrder puts named funnels in the order of the enumeration.
