@@ -114,7 +114,7 @@ func measure(ctx context.Context, binary string, d *dataset, pages []page) error
 
 	fmt.Printf("wrk -t1 -c%d, %s a run, on 127.0.0.1; reference: the same bytes from memory with plain net/http; ratio: to the reference in the same run\n",
 		wrkConnections, wrkDuration)
-	fmt.Printf("%-22s %10s | %10s %6s %9s | %10s %6s %9s %9s\n", "page", "reference", "cached", "ratio", "p99", "miss", "ratio", "p50", "p99")
+	fmt.Printf("%-22s %10s %9s | %10s %6s %9s | %10s %6s %9s %9s\n", "page", "reference", "p99", "cached", "ratio", "p99", "miss", "ratio", "p50", "p99")
 	var cachedOK, missOK int
 	for _, p := range pages {
 		r, err := runWrk("http://"+ref.Addr, p)
@@ -135,7 +135,7 @@ func measure(ctx context.Context, binary string, d *dataset, pages []page) error
 		if m.rate/r.rate >= 0.18 {
 			missOK++
 		}
-		fmt.Printf("%-22s %10.0f | %10.0f %6.3f %9s | %10.0f %6.3f %9s %9s\n", p.name, r.rate,
+		fmt.Printf("%-22s %10.0f %9s | %10.0f %6.3f %9s | %10.0f %6.3f %9s %9s\n", p.name, r.rate, round(r.p99),
 			c.rate, c.rate/r.rate, round(c.p99), m.rate, m.rate/r.rate, round(m.p50), round(m.p99))
 	}
 	fmt.Printf("cached: %d of %d pages at 0.5 of the reference or more with p99 under 10 ms; misses: %d of %d at 0.18 or more\n",
