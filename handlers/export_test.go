@@ -9,9 +9,17 @@ var DecodeMemory = decodeMemory
 // PageCacheStats is what the page cache holds and has done.
 type PageCacheStats struct{ Weight, Hits, Misses, Renders uint64 }
 
+// PreferredCoding and MatchesTag are the page cache's negotiation.
+var PreferredCoding, MatchesTag = preferredCoding, matchesTag
+
+// CachedPage is the page cache's middleware of a router NewWithPageCache
+// made, for a test's own routes.
+var CachedPage = map[*echo.Echo]echo.MiddlewareFunc{}
+
 // NewWithPageCache is New, with a look into the page cache.
 func NewWithPageCache(d Deps) (router *echo.Echo, stats func() PageCacheStats) {
 	h, e := build(d)
+	CachedPage[e] = h.pages.serve
 	return e, func() PageCacheStats {
 		s := PageCacheStats{Hits: h.pages.hits.Load(), Misses: h.pages.misses.Load(), Renders: h.pages.renders.Load()}
 		if h.pages.entries != nil {

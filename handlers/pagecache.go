@@ -222,13 +222,24 @@ func (p *pageCache) render(c echo.Context, next echo.HandlerFunc) (*cachedPage, 
 	before := res.Header().Clone()
 	rec := &pageRecorder{ResponseWriter: res.Writer}
 	res.Writer = rec
+	// Put back before anything else writes, a panic's 500 page included.
+	// Nothing has reached the client: the error handler, or write, sends
+	// the response afresh.
+	defer func() { res.Writer = rec.ResponseWriter }()
+	restore := func() {
+		res.Writer = rec.ResponseWriter
+		res.Committed, res.Size = false, 0
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			restore()
+			panic(r)
+		}
+	}()
 	reading, tables := models.RecordingReads(ctx(c))
 	c.SetRequest(c.Request().WithContext(reading))
 	err := next(c)
-	res.Writer = rec.ResponseWriter
-	// Nothing has reached the client: the error handler, or write, sends
-	// the response afresh.
-	res.Committed, res.Size = false, 0
+	restore()
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +282,7 @@ func (p *pageCache) write(c echo.Context, key string, e *cachedPage) error {
 		etag = `"` + e.tag + "-" + coding + `"`
 	}
 	h.Set("ETag", etag)
-	if matchesTag(c.Request().Header.Get("If-None-Match"), e.tag) {
+	if matchesTag(c.Request().Header.Get("If-None-Match"), etag) {
 		h.Del(echo.HeaderContentType)
 		res.WriteHeader(http.StatusNotModified)
 		return nil
@@ -332,43 +343,45 @@ func (p *pageCache) zstdBytes(body []byte) []byte {
 	return slices.Clip(p.zstd.EncodeAll(body, make([]byte, 0, len(body)/4)))
 }
 
-// preferredCoding picks zstd or gzip from an Accept-Encoding header, the
-// one with the higher quality (zstd on a tie), or none.
+// preferredCoding picks zstd or gzip from an Accept-Encoding header (RFC
+// 9110 12.5.3): the one with the higher quality (zstd on a tie), a coding
+// named with q=0 never, and "*" for one not named; or none.
 func preferredCoding(accept string) string {
-	best, bestQ := "", 0.0
+	quality := map[string]float64{}
 	for part := range strings.SplitSeq(accept, ",") {
-		name, params, _ := strings.Cut(part, ";")
-		name = strings.ToLower(strings.TrimSpace(name))
+		params := strings.Split(part, ";")
+		name := strings.ToLower(strings.TrimSpace(params[0]))
 		q := 1.0
-		if v, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
-			var err error
-			if q, err = strconv.ParseFloat(v, 64); err != nil {
-				q = 0
+		for _, p := range params[1:] {
+			if v, ok := strings.CutPrefix(strings.ToLower(strings.TrimSpace(p)), "q="); ok {
+				var err error
+				if q, err = strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
+					q = 0
+				}
 			}
 		}
-		if name == "*" {
-			name = "gzip"
-		}
-		if (name == "zstd" || name == "gzip") && (q > bestQ || q == bestQ && name == "zstd") {
-			best, bestQ = name, q
-		}
+		quality[name] = q
 	}
-	if bestQ <= 0 {
-		return ""
+	best, bestQ := "", 0.0
+	for _, coding := range []string{"zstd", "gzip"} {
+		q, named := quality[coding]
+		if !named {
+			q = quality["*"] // 0 when absent too
+		}
+		if q > bestQ {
+			best, bestQ = coding, q
+		}
 	}
 	return best
 }
 
-// matchesTag tells whether an If-None-Match header names the page, in any
-// coding (weak comparison, as RFC 9110 asks for this header).
-func matchesTag(ifNoneMatch, stem string) bool {
+// matchesTag tells whether an If-None-Match header names the
+// representation about to be sent (weak comparison, as RFC 9110 asks for
+// this header: W/ aside, the tags are equal).
+func matchesTag(ifNoneMatch, etag string) bool {
 	for tag := range strings.SplitSeq(ifNoneMatch, ",") {
 		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-		if tag == "*" {
-			return true
-		}
-		tag = strings.Trim(tag, `"`)
-		if tag == stem || strings.HasPrefix(tag, stem+"-") {
+		if tag == "*" || tag == etag {
 			return true
 		}
 	}

@@ -529,3 +529,35 @@ func (p *freezingProxy) pipe(dst, src net.Conn) {
 		}
 	}
 }
+
+func TestContentCodingAndValidatorsAreNegotiatedAsRFC9110Says(t *testing.T) {
+	for accept, want := range map[string]string{
+		"": "", "identity": "", "gzip": "gzip", "gzip, deflate, br, zstd": "zstd", "GZIP": "gzip",
+		"zstd;q=0.5, gzip": "gzip", "gzip;q=0, *": "zstd", "*": "zstd", "*;q=0, gzip": "gzip",
+		"gzip;q=0, zstd;q=0, *": "", "gzip;level=1;q=0.5, zstd;q=0.4": "gzip", "zstd;q=x": "",
+	} {
+		if got := handlers.PreferredCoding(accept); got != want {
+			t.Errorf("Accept-Encoding %q: %q, want %q", accept, got, want)
+		}
+	}
+	for header, want := range map[string]bool{
+		`"abc-gzip"`: true, `W/"abc-gzip"`: true, `"x", "abc-gzip"`: true, `*`: true,
+		`"abc"`: false, `"abc-zstd"`: false, ``: false, `abc-gzip`: false,
+	} {
+		if got := handlers.MatchesTag(header, `"abc-gzip"`); got != want {
+			t.Errorf("If-None-Match %s against \"abc-gzip\": %v", header, got)
+		}
+	}
+}
+
+// A page that panics while it is rendered for the cache is the 500 page,
+// not an empty 200.
+func TestAPanicWhileRenderingIsA500Page(t *testing.T) {
+	db, url := dbtest.NewWithURL(t, dbtest.Seeded)
+	e, _ := cachingRouter(db, watched(t, url))
+	e.GET("/boom", func(echo.Context) error { panic("boom") }, handlers.CachedPage[e])
+	rec := get(t, e, http.MethodGet, "/boom")
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "</html>") {
+		t.Errorf("a panic: %d with %d bytes", rec.Code, rec.Body.Len())
+	}
+}

@@ -190,4 +190,25 @@ func TestSearchCapsTheCountOfACommonTerm(t *testing.T) {
 	if summary := doc.Find(`[data-testid="count"]`).Text(); !strings.Contains(summary, "+") {
 		t.Errorf("the summary does not say the count is capped: %q", summary)
 	}
+	// A longer query is checked again with ILIKE. When the first
+	// candidates of the gram index fail that check (their pairs are there,
+	// the words are not), the newest hits still show, and the count says
+	// at least as many.
+	dbtest.MustExec(t, db, `INSERT INTO projects (slug, name, investor, region_id, category, build_type, stage, summary, status)
+		SELECT 'near-' || g, '近似' || g, '某公司', (SELECT min(id) FROM regions), 'industry', 'new', 'signed', '罕见 见词 词组', 'published'
+		FROM generate_series(1, 600) g`)
+	dbtest.MustExec(t, db, `INSERT INTO projects (slug, name, investor, region_id, category, build_type, stage, summary, status)
+		SELECT 'rare-' || g, '罕见词组项目' || g, '某公司', (SELECT min(id) FROM regions), 'industry', 'new', 'signed', '', 'published'
+		FROM generate_series(1, 20) g`)
+	groups = searchGroups(parse(t, get(t, e, http.MethodGet, "/search?q="+url.QueryEscape("罕见词组"))))
+	found := false
+	for heading, hits := range groups {
+		found = found || strings.HasPrefix(heading, "项目")
+		if strings.HasPrefix(heading, "项目") && (len(hits) != 10 || !strings.Contains(hits[0], "罕见词组项目20")) {
+			t.Errorf("罕见词组: %s with %d hits %v", heading, len(hits), hits)
+		}
+	}
+	if !found {
+		t.Errorf("罕见词组 shows no projects: %v", groups)
+	}
 }

@@ -19,6 +19,7 @@ import (
 type ContentVersions struct {
 	versions map[string]int64
 	now      time.Time // the database's clock when they were read
+	readAt   time.Time // the local clock then
 }
 
 // LoadContentVersions reads every content table's version, and the
@@ -30,7 +31,7 @@ func LoadContentVersions(ctx context.Context, db *gorm.DB) (ContentVersions, err
 		Now       time.Time
 	}
 	err := db.WithContext(ctx).Raw(`SELECT table_name, version, statement_timestamp() AS now FROM content_versions`).Scan(&rows).Error
-	v := ContentVersions{versions: make(map[string]int64, len(rows))}
+	v := ContentVersions{versions: make(map[string]int64, len(rows)), readAt: time.Now()}
 	for _, r := range rows {
 		v.versions[r.TableName], v.now = r.Version, r.Now
 	}
@@ -58,32 +59,34 @@ func (v ContentVersions) stamp(tables []string) string {
 var scheduledTables = []string{"industry_chains", "news_articles", "parks", "policies", "projects",
 	"regions", "reported_statistics", "signing_events"}
 
-// nextPublication is the earliest time still ahead at which a published
-// row of one of the tables becomes public (Public), on the local clock
-// (read against the database's clock at the versions' reading), zero when
-// none is scheduled: what was computed from them is current until then.
+// nextPublication is the earliest time after the versions were read at
+// which a published row of one of the tables becomes public (Public), on
+// the local clock, zero when none is scheduled: what was computed from
+// them after the versions were read is current until then. Measured from
+// the reading, not from now, so that a row falling due while the value was
+// computed ends it at once rather than at the next one.
 func nextPublication(ctx context.Context, db *gorm.DB, tables []string, v ContentVersions) (time.Time, error) {
-	query := nextPublicationSQL(tables)
+	query := nextPublicationSQL(tables, "@since")
 	if query == "" {
 		return time.Time{}, nil
 	}
 	// Null when none is scheduled: then the zero time.
 	var next sql.NullTime
-	if err := db.WithContext(ctx).Raw(query).Row().Scan(&next); err != nil || !next.Valid {
+	if err := db.WithContext(ctx).Raw(query, sql.Named("since", v.now)).Row().Scan(&next); err != nil || !next.Valid {
 		return time.Time{}, err
 	}
-	return time.Now().Add(next.Time.Sub(v.now)), nil
+	return v.readAt.Add(next.Time.Sub(v.now)), nil
 }
 
-// nextPublicationSQL selects the earliest publication time still ahead
-// among the given tables' published rows (null when there is none), or is
-// empty when none of them can be scheduled.
-func nextPublicationSQL(tables []string) string {
+// nextPublicationSQL selects the earliest publication time after since (an
+// SQL expression) among the given tables' published rows (null when there
+// is none), or is empty when none of them can be scheduled.
+func nextPublicationSQL(tables []string, since string) string {
 	var parts []string
 	for _, t := range tables {
 		if slices.Contains(scheduledTables, t) { // a fixed list: the names are never input
 			parts = append(parts, fmt.Sprintf(`SELECT min(publish_at) AS at FROM %s
-				WHERE status = 'published' AND deleted_at IS NULL AND publish_at > now()`, t))
+				WHERE status = 'published' AND deleted_at IS NULL AND publish_at > %s`, t, since))
 		}
 	}
 	if len(parts) == 0 {

@@ -320,7 +320,7 @@ func readContentState(ctx context.Context, conn *pgx.Conn) (ContentVersions, tim
 	}
 	var next *time.Time
 	var dbNow time.Time
-	err = conn.QueryRow(ctx, `SELECT (`+nextPublicationSQL(scheduledTables)+`), statement_timestamp()`).Scan(&next, &dbNow)
+	err = conn.QueryRow(ctx, `SELECT (`+nextPublicationSQL(scheduledTables, "statement_timestamp()")+`), statement_timestamp()`).Scan(&next, &dbNow)
 	if err != nil {
 		return v, time.Time{}, err
 	}

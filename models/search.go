@@ -179,7 +179,11 @@ func Search(ctx context.Context, db *gorm.DB, forms []string, perGroup int) ([]S
 					return err
 				}
 				g := &groups[slices.IndexFunc(groups, func(g SearchGroup) bool { return g.Kind == h.Kind })]
-				g.Total, g.Capped, g.Hits = found, capped, append(g.Hits, h)
+				g.Capped, g.Hits = capped, append(g.Hits, h)
+				// Capped, the count is of the first candidates only, and
+				// a longer query's check may have kept fewer of them than
+				// the hits the walk found: at least both.
+				g.Total = max(found, int64(len(g.Hits)))
 			}
 			return rows.Err()
 		})
