@@ -36,15 +36,12 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if errors.Is(c.Request().Context().Err(), context.Canceled) &&
-		(errors.Is(err, context.Canceled) || models.Unavailable(err)) {
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
 		// The visitor went away mid-request (closed the tab, a load test
 		// stopping): nobody reads the answer, and it is not a server fault.
-		// Cancelling a statement can also end its connection, which then
-		// reads as a bad connection rather than a cancellation.
 		c.Response().Status = 499 // for the request log only: nginx's "client closed request"
 		h.log.Info("client went away", "request_id", requestID(c), "method", c.Request().Method,
-			"uri", loggableURI(c.Request().RequestURI), "err", err)
+			"uri", loggableURI(c.Request().RequestURI))
 		return
 	}
 	status := http.StatusInternalServerError

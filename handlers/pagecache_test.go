@@ -462,8 +462,9 @@ func TestThePageCacheKeepsToItsBudget(t *testing.T) {
 // frozen: then it keeps them open and forwards nothing, as a network
 // that drops packets does.
 type freezingProxy struct {
-	url    string
-	frozen atomic.Bool
+	url      string
+	frozen   atomic.Bool
+	closeAll func()
 }
 
 func newFreezingProxy(t *testing.T, target string) *freezingProxy {
@@ -499,7 +500,7 @@ func newFreezingProxy(t *testing.T, target string) *freezingProxy {
 			go func() { defer conns.Done(); p.pipe(client, server) }()
 		}
 	}()
-	t.Cleanup(func() {
+	p.closeAll = sync.OnceFunc(func() {
 		_ = l.Close()
 		open.Range(func(c, s any) bool {
 			_ = c.(net.Conn).Close()
@@ -508,10 +509,15 @@ func newFreezingProxy(t *testing.T, target string) *freezingProxy {
 		})
 		conns.Wait()
 	})
+	t.Cleanup(p.closeAll)
 	return p
 }
 
 func (p *freezingProxy) freeze() { p.frozen.Store(true) }
+
+// cut ends every connection and refuses new ones, as a database that is
+// down does.
+func (p *freezingProxy) cut() { p.closeAll() }
 
 func (p *freezingProxy) pipe(dst, src net.Conn) {
 	buf := make([]byte, 32<<10)
@@ -559,5 +565,31 @@ func TestAPanicWhileRenderingIsA500Page(t *testing.T) {
 	rec := get(t, e, http.MethodGet, "/boom")
 	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "</html>") {
 		t.Errorf("a panic: %d with %d bytes", rec.Code, rec.Body.Len())
+	}
+}
+
+// With the database away, a page is the 503 page, also one that was kept:
+// nothing is served from memory that the database cannot vouch for.
+func TestPagesAreA503WhileTheDatabaseIsAway(t *testing.T) {
+	_, url := dbtest.NewWithURL(t, dbtest.Seeded)
+	proxy := newFreezingProxy(t, url)
+	db, err := models.Open(context.Background(), proxy.url, models.DefaultPool, 5*time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = models.Close(db) })
+	w := watched(t, proxy.url)
+	e, stats := cachingRouter(db, w)
+	heading(t, e, policyPage)
+	if _, hit := fromMemory(t, e, stats, policyPage); !hit {
+		t.Fatal("the second view was not served from memory")
+	}
+	proxy.cut()
+	waitFor(t, 5*time.Second, "the watch to notice", func() bool { return !w.State().Current })
+	for _, path := range []string{policyPage, "/regions/chifeng"} {
+		rec := get(t, e, http.MethodGet, path)
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "</html>") {
+			t.Errorf("GET %s with the database away: %d, %d bytes", path, rec.Code, rec.Body.Len())
+		}
 	}
 }

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"strconv"
 	"strings"
@@ -29,16 +31,35 @@ func readPage(ctx context.Context, db *gorm.DB, queue func(*pgx.Batch)) error {
 	if err != nil {
 		return err
 	}
+	// A pooled connection the server closed while it was idle (a restart,
+	// another request's cancelled statement) is dropped and another taken,
+	// as database/sql does for its own queries; nothing was read from it.
+	for attempt := 1; ; attempt++ {
+		err = readPageOnce(ctx, db, pool, queue)
+		if !errors.Is(err, driver.ErrBadConn) || attempt == 3 {
+			break
+		}
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+func readPageOnce(ctx context.Context, db *gorm.DB, pool *sql.DB, queue func(*pgx.Batch)) error {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	err = conn.Raw(func(driverConn any) error {
+	return conn.Raw(func(driverConn any) error {
+		pgxConn := driverConn.(*stdlib.Conn).Conn()
+		if pgxConn.IsClosed() {
+			return driver.ErrBadConn
+		}
 		batch := &pgx.Batch{}
 		queue(batch)
 		began := time.Now()
-		pgxConn := driverConn.(*stdlib.Conn).Conn()
 		err := pgxConn.SendBatch(ctx, batch).Close()
 		if err != nil && pgxConn.PgConn().TxStatus() != 'I' {
 			// A batch that opened a transaction and failed leaves the
@@ -55,10 +76,6 @@ func readPage(ctx context.Context, db *gorm.DB, queue func(*pgx.Batch)) error {
 		}
 		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return ErrNotFound
-	}
-	return err
 }
 
 // loggable is a statement with its arguments written in, as GORM logs
