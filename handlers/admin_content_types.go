@@ -186,7 +186,15 @@ var contentTypes = []contentType{
 			textField("recipient", "适用对象", 200, true),
 			{Name: "amount_yuan", Label: "金额(万元)", Widget: widgetMoney},
 			textField("condition", "条件", 1000, false),
-		}}},
+			// Eligibility, read by the incentive matcher (政策计算器).
+			{Name: "chain_id", Label: "适用产业链", Widget: widgetRef, Ref: "chains", Help: "政策计算器只对所选产业链的项目列出此条;留空则不限产业链。"},
+			{Name: "min_investment_yuan", Label: "最低计划投资(万元)", Widget: widgetMoney, Help: "留空则不限投资额。"},
+			{Name: "qualification", Label: "需要的资质", Widget: widgetChoice, Labels: "match.qual.", Choices: append([]string{""}, models.Qualifications...)},
+			{Name: "qualification_level", Label: "资质级别", Widget: widgetChoice, Labels: "benefit.level.",
+				Choices: []string{"", models.LevelNational, models.LevelProvincial}, Help: "仅用于三类中心;要求省级(自治区级)时,国家级也符合。"},
+			{Name: "exclusive_group", Label: "不重复享受组", Widget: widgetText, Max: 50,
+				Help: "同一政策中组名相同的条款只享受金额最高的一项,如国家级与自治区级的同类奖励都填“制造业创新中心奖励”。"},
+		}, check: checkBenefitEligibility}},
 		check: checkDateOrder("effective_on", "expires_on"),
 	},
 	{
@@ -364,6 +372,14 @@ func checkFigure(row map[string]string, errs fieldErrors, prefix string) {
 	}
 	if y := row["year"]; y != "" && (y < "1949" || y > "2100" || len(y) != 4) {
 		errs[prefix+"year"] = fieldError{ID: "admin.err.year"}
+	}
+}
+
+// checkBenefitEligibility keeps a level to the three kinds of centre, as
+// the database's CHECK does.
+func checkBenefitEligibility(row map[string]string, errs fieldErrors, prefix string) {
+	if row["qualification_level"] != "" && !models.LeveledQualification(row["qualification"]) {
+		errs[prefix+"qualification_level"] = fieldError{ID: "admin.err.qualification_level"}
 	}
 }
 

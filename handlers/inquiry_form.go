@@ -117,29 +117,7 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 		errs["email"] = fieldError{ID: "form.err.contact_needed"}
 	}
 
-	unit, unitOK := amountUnits[f.Unit]
-	if f.Unit != "" && !unitOK {
-		errs["unit"] = fieldError{ID: "form.err.choice"}
-	}
-	switch {
-	case f.Amount == "" || !unitOK:
-	case len(f.Amount) > maxAmount:
-		errs["amount"] = fieldError{ID: "form.err.amount"}
-	default:
-		amount, err := decimal.NewFromString(strings.ReplaceAll(f.Amount, ",", ""))
-		switch {
-		case err != nil || !amount.IsPositive() || amount.Exponent() < -4:
-			errs["amount"] = fieldError{ID: "form.err.amount"}
-		case amount.GreaterThan(decimal.NewFromInt(1_000_000)):
-			errs["amount"] = fieldError{ID: "form.err.amount_too_large"}
-		default:
-			yuan := amount.Mul(decimal.NewFromInt(unit)).Round(0).IntPart()
-			in.AmountYuan = &yuan
-		}
-	}
-	if f.Amount != "" && f.Unit == "" {
-		errs["unit"] = fieldError{ID: "form.err.choice"}
-	}
+	in.AmountYuan = parseAmount(f.Amount, f.Unit, errs)
 	if _, ok := i18n.Parse(f.Language); !ok {
 		errs["language"] = fieldError{ID: "form.err.choice"}
 	}
@@ -153,6 +131,30 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 		return inquiryInput{}, errs
 	}
 	return in, nil
+}
+
+// parseAmount reads a planned investment typed in 万元 or 亿元 (the
+// fields "amount" and "unit") into yuan; nil when absent or wrong, and
+// then errs says which field is wrong and why.
+func parseAmount(typed, unitName string, errs fieldErrors) *int64 {
+	unit, unitOK := amountUnits[unitName]
+	if unitName != "" && !unitOK || typed != "" && unitName == "" {
+		errs["unit"] = fieldError{ID: "form.err.choice"}
+	}
+	if typed == "" || !unitOK {
+		return nil
+	}
+	amount, err := decimal.NewFromString(strings.ReplaceAll(typed, ",", ""))
+	switch {
+	case len(typed) > maxAmount || err != nil || !amount.IsPositive() || amount.Exponent() < -4:
+		errs["amount"] = fieldError{ID: "form.err.amount"}
+	case amount.GreaterThan(decimal.NewFromInt(1_000_000)):
+		errs["amount"] = fieldError{ID: "form.err.amount_too_large"}
+	default:
+		yuan := amount.Mul(decimal.NewFromInt(unit)).Round(0).IntPart()
+		return &yuan
+	}
+	return nil
 }
 
 // checkText is what is wrong with a typed text, or nil: unreadable or

@@ -54,4 +54,30 @@ type BenefitItem struct {
 	Recipient  string // who or what qualifies
 	AmountYuan *int64 // nil where the source gives no amount
 	Condition  string
+
+	// Eligibility, read by the incentive matcher; empty asks nothing.
+	ChainID            *int64 // the industry chain the item is for
+	MinInvestmentYuan  *int64 // planned investment at least this
+	Qualification      string // one of Qualifications
+	QualificationLevel string // LevelNational or LevelProvincial, for the centres
+	ExclusiveGroup     string // items of a policy in one group are not granted together
+}
+
+// The qualifications benefit items ask for. The three centres come at a
+// national or provincial level; a national one also meets a provincial
+// requirement.
+const (
+	QualInnovationCentre = "innovation_centre" // 制造业创新中心
+	QualTechCentre       = "tech_centre"       // 企业技术中心
+	QualDesignCentre     = "design_centre"     // 工业设计中心
+	QualHighTech         = "high_tech"         // 高新技术企业
+	QualRelocation       = "relocation"        // 从外地迁入
+)
+
+// Qualifications lists them in the order forms show them.
+var Qualifications = []string{QualInnovationCentre, QualTechCentre, QualDesignCentre, QualHighTech, QualRelocation}
+
+// LeveledQualification reports whether q comes at a national or provincial level.
+func LeveledQualification(q string) bool {
+	return q == QualInnovationCentre || q == QualTechCentre || q == QualDesignCentre
 }

@@ -245,7 +245,12 @@ func (l *loader) policies() error {
 		}
 		benefits := make([]models.BenefitItem, len(p.Benefits))
 		for i, b := range p.Benefits {
-			benefits[i] = models.BenefitItem{PolicyID: id, Position: i, Kind: b.Kind, Level: b.Level, Recipient: b.Recipient, AmountYuan: b.AmountYuan, Condition: b.Condition}
+			benefits[i] = models.BenefitItem{PolicyID: id, Position: i, Kind: b.Kind, Level: b.Level, Recipient: b.Recipient, AmountYuan: b.AmountYuan, Condition: b.Condition,
+				Qualification: b.Qual, QualificationLevel: b.QualLevel, ExclusiveGroup: b.Group}
+			if b.Chain != "" {
+				chain := l.mustID("industry_chains", b.Chain)
+				benefits[i].ChainID = &chain
+			}
 		}
 		if err := l.insert("benefit_items", &benefits, len(benefits)); err != nil {
 			return err

@@ -87,6 +87,9 @@ type benefitSeed struct {
 	Kind, Level, Recipient string
 	AmountYuan             *int64
 	Condition              string
+	// Eligibility: the chain's slug, the qualification and its level, and
+	// the group of items not granted together.
+	Chain, Qual, QualLevel, Group string
 }
 
 type eventSeed struct {

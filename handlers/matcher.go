@@ -1,0 +1,277 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
+
+	"investportal/models"
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+// The incentive matcher (政策计算器): an investor describes a planned
+// project and gets every benefit item it may qualify for, with the reason,
+// the answer that would decide the undecided ones, and an estimate of the
+// published amounts. A GET form, so that an answer has a URL to share and
+// works without JavaScript.
+
+// matchForm is the matcher's form as typed.
+type matchForm struct {
+	Region, Chain, Amount, Unit, Land, Space, Jobs string
+	Centres                                        map[string]string // qualification → "", national or provincial
+	HighTech, Relocation                           string            // "" or "yes"
+}
+
+// Limits of what a project can plausibly need; past them it is a typo.
+var (
+	maxLandMu  = decimal.NewFromInt(1_000_000) // 亩
+	maxSpaceM2 = int64(100_000_000)
+	maxJobs    = int64(10_000_000)
+)
+
+func readMatchForm(q url.Values) matchForm {
+	get := func(name string) string { return strings.TrimSpace(q.Get(name)) }
+	f := matchForm{Region: get("region"), Chain: get("chain"), Amount: get("amount"), Unit: get("unit"),
+		Land: get("land"), Space: get("space"), Jobs: get("jobs"), HighTech: get(models.QualHighTech),
+		Relocation: get(models.QualRelocation), Centres: map[string]string{}}
+	for _, q := range models.Qualifications {
+		if models.LeveledQualification(q) {
+			f.Centres[q] = get(q)
+		}
+	}
+	return f
+}
+
+// validate checks every field for form; whether the region and chain name
+// published records is the handler's question.
+func (f matchForm) validate() (models.MatchAnswers, fieldErrors) {
+	errs := fieldErrors{}
+	a := models.MatchAnswers{Qualifications: map[string]string{}}
+	for name, v := range map[string]string{"region": f.Region, "chain": f.Chain, "amount": f.Amount, "unit": f.Unit,
+		"land": f.Land, "space": f.Space, "jobs": f.Jobs} {
+		if problem := checkText(v, maxAmount, false, false); problem != nil {
+			errs[name] = *problem
+		}
+	}
+	if f.Region == "" {
+		errs["region"] = fieldError{ID: "match.err.region"}
+	}
+	for name, slug := range map[string]string{"region": f.Region, "chain": f.Chain} {
+		if _, bad := errs[name]; !bad && slug != "" && !models.ValidSlug(slug) {
+			errs[name] = fieldError{ID: "form.err.choice"}
+		}
+	}
+	if _, bad := errs["amount"]; !bad {
+		a.InvestmentYuan = parseAmount(f.Amount, f.Unit, errs)
+	}
+	if _, bad := errs["land"]; !bad && f.Land != "" {
+		land, err := decimal.NewFromString(f.Land)
+		if err != nil || land.IsNegative() || land.Exponent() < -2 || land.GreaterThan(maxLandMu) {
+			errs["land"] = fieldError{ID: "match.err.land"}
+		}
+	}
+	wholeNumber := func(name, v string, max int64) {
+		if _, bad := errs[name]; bad || v == "" {
+			return
+		}
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || n > max {
+			errs[name] = fieldError{ID: "match.err.whole", Data: map[string]any{"Max": views.Count(max)}}
+		}
+	}
+	wholeNumber("space", f.Space, maxSpaceM2)
+	wholeNumber("jobs", f.Jobs, maxJobs)
+	for q, level := range f.Centres {
+		switch level {
+		case "":
+		case models.LevelNational, models.LevelProvincial:
+			a.Qualifications[q] = level
+		default:
+			errs[q] = fieldError{ID: "form.err.choice"}
+		}
+	}
+	for q, v := range map[string]string{models.QualHighTech: f.HighTech, models.QualRelocation: f.Relocation} {
+		switch v {
+		case "":
+		case "yes":
+			a.Qualifications[q] = v
+		default:
+			errs[q] = fieldError{ID: "form.err.choice"}
+		}
+	}
+	return a, errs
+}
+
+// Match shows the matcher's form and, once asked, its answer. A form with
+// a wrong field comes back with a message beside it (422).
+func (h *Handler) Match(c echo.Context) error {
+	cx := ctx(c)
+	page := h.page(c, "match", i18n.T(cx, "match.title"), i18n.T(cx, "match.lead"))
+	q := c.QueryParams()
+	f := readMatchForm(q)
+	v := views.MatchView{Page: page, Errors: map[string]string{}}
+	if len(q) == 0 {
+		return h.renderMatch(c, http.StatusOK, f, v)
+	}
+	page.NoIndex = true
+	v.Page = page
+	answers, errs := f.validate()
+	var region models.Region
+	if _, bad := errs["region"]; !bad {
+		var err error
+		region, err = h.publicRegion(cx, f.Region)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		} else if err != nil {
+			errs["region"] = fieldError{ID: "form.err.choice"}
+		}
+		answers.RegionID = region.ID
+	}
+	if _, bad := errs["chain"]; !bad && f.Chain != "" {
+		chain, err := h.publicChain(cx, f.Chain)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		} else if err != nil {
+			errs["chain"] = fieldError{ID: "form.err.choice"}
+		}
+		answers.ChainID = chain.ID
+	}
+	if len(errs) > 0 {
+		for field, e := range errs {
+			v.Errors[field] = i18n.T(cx, e.ID, e.Data)
+		}
+		v.ErrorSummary = i18n.T(cx, "inquiry.errors", map[string]any{"N": len(errs)})
+		return h.renderMatch(c, http.StatusUnprocessableEntity, f, v)
+	}
+
+	now := time.Now()
+	candidates, err := models.BenefitCandidates(cx, h.db, region.ID, now)
+	if err != nil {
+		return err
+	}
+	res := models.Match(candidates, answers, now)
+	v.Asked = true
+	regionName, _ := i18n.Content(cx, region.Name, region.NameEn)
+	matched := res.Of(models.MatchYes)
+	v.Summary = i18n.T(cx, "match.summary", map[string]any{"N": len(matched), "Region": regionName})
+	if res.Estimate > 0 {
+		v.Estimate = i18n.T(cx, "match.estimate", map[string]any{"Total": views.Yuan(cx, res.Estimate)})
+	}
+	if res.Unpriced > 0 {
+		v.Unpriced = i18n.T(cx, "match.unpriced", map[string]any{"N": res.Unpriced})
+	}
+	for _, group := range []struct {
+		outcome string
+		into    *[]views.MatchItemView
+	}{{models.MatchYes, &v.Matched}, {models.MatchUndecided, &v.Undecided}, {models.MatchIfQualify, &v.IfQualify}, {models.MatchSuperseded, &v.Superseded}} {
+		for _, it := range res.Of(group.outcome) {
+			*group.into = append(*group.into, matchItemView(cx, it))
+		}
+	}
+	inquiry := url.Values{"region": {region.Slug}}
+	if f.Chain != "" {
+		inquiry.Set("chain", f.Chain)
+	}
+	v.InquiryPath = "/inquiries/new?" + inquiry.Encode()
+	return h.renderMatch(c, http.StatusOK, f, v)
+}
+
+// matchItemView writes one benefit item of the answer in the page's language.
+func matchItemView(cx context.Context, it models.MatchedBenefit) views.MatchItemView {
+	title, _ := i18n.Content(cx, it.PolicyTitle, it.PolicyTitleEn)
+	item := views.MatchItemView{
+		Benefit:     i18n.T(cx, "benefit.kind."+it.Kind) + " · " + i18n.Chinese(cx, it.Recipient),
+		Policy:      views.LinkItem{Path: "/policies/" + it.PolicySlug, Name: title},
+		IssuingBody: i18n.Chinese(cx, it.IssuingBody),
+		Level:       i18n.T(cx, "benefit.level."+it.Level),
+		Amount:      i18n.T(cx, "match.amount.unpublished"),
+		Condition:   i18n.Chinese(cx, it.Condition),
+	}
+	if it.AmountYuan != nil {
+		item.Amount = views.Yuan(cx, *it.AmountYuan)
+	}
+	if it.NotYetInForce {
+		item.NotInForce = i18n.T(cx, "match.not_in_force", map[string]any{"Date": views.Date(cx, *it.PolicyEffectiveOn)})
+	}
+	region, _ := i18n.Content(cx, it.RegionName, it.RegionNameEn)
+	chain, _ := i18n.Content(cx, it.ChainName, it.ChainNameEn)
+	for _, r := range it.Reasons {
+		key := "match.reason." + r.Rule
+		if r.Missing {
+			key += ".missing"
+		}
+		data := map[string]any{"Region": region, "Chain": chain, "Qual": qualificationName(cx, it.Qualification, it.QualificationLevel)}
+		if it.MinInvestmentYuan != nil {
+			data["Min"] = views.Yuan(cx, *it.MinInvestmentYuan)
+		}
+		line := i18n.T(cx, key, data)
+		if r.Missing {
+			item.Missing = append(item.Missing, line)
+		} else {
+			item.Reasons = append(item.Reasons, line)
+		}
+	}
+	if it.Outcome == models.MatchIfQualify {
+		item.Missing = append(item.Missing, i18n.T(cx, "match.reason.qualification.lacking",
+			map[string]any{"Qual": qualificationName(cx, it.Qualification, it.QualificationLevel)}))
+	}
+	if it.SupersededBy != nil {
+		item.Missing = append(item.Missing, i18n.T(cx, "match.superseded", map[string]any{
+			"Group": i18n.Chinese(cx, it.ExclusiveGroup), "Other": views.YuanPtr(cx, it.SupersededBy.AmountYuan)}))
+	}
+	return item
+}
+
+// qualificationName names a qualification with its level: "国家级制造业创新中心",
+// or for a provincial requirement, which a national centre also meets,
+// "省级(自治区级)或国家级制造业创新中心".
+func qualificationName(cx context.Context, q, level string) string {
+	if q == "" {
+		return ""
+	}
+	data := map[string]any{"Name": i18n.T(cx, "match.qual."+q)}
+	switch level {
+	case models.LevelNational:
+		return i18n.T(cx, "match.qual.national", data)
+	case models.LevelProvincial:
+		return i18n.T(cx, "match.qual.provincial_or_above", data)
+	}
+	return data["Name"].(string)
+}
+
+// renderMatch shows the form with the values as typed.
+func (h *Handler) renderMatch(c echo.Context, status int, f matchForm, v views.MatchView) error {
+	cx := ctx(c)
+	v.Amount, v.Land, v.Space, v.Jobs = f.Amount, f.Land, f.Space, f.Jobs
+	v.HighTech, v.Relocation = f.HighTech == "yes", f.Relocation == "yes"
+	v.UnitOptions = []views.Option{
+		{Value: "wan", Label: i18n.T(cx, "inquiry.unit.wan"), Selected: f.Unit == "wan" || f.Unit == ""},
+		{Value: "yi", Label: i18n.T(cx, "inquiry.unit.yi"), Selected: f.Unit == "yi"},
+	}
+	for _, q := range models.Qualifications {
+		if !models.LeveledQualification(q) {
+			continue
+		}
+		field := views.MatchCentreField{Name: q, Label: i18n.T(cx, "match.field."+q)}
+		for _, level := range []string{"", models.LevelProvincial, models.LevelNational} {
+			field.Options = append(field.Options, views.Option{Value: level, Label: i18n.T(cx, "match.centre."+level), Selected: f.Centres[q] == level})
+		}
+		v.Centres = append(v.Centres, field)
+	}
+	var err error
+	if v.RegionOptions, err = h.regionOptions(cx, f.Region); err != nil {
+		return err
+	}
+	if v.ChainOptions, err = h.chainOptions(cx, f.Chain); err != nil {
+		return err
+	}
+	v.RegionOptions[0].Label = i18n.T(cx, "match.choose")
+	return render(c, status, views.MatchPage(v))
+}
