@@ -157,6 +157,14 @@ func (h *Handler) Match(c echo.Context) error {
 		return err
 	}
 	res := models.Match(candidates, answers, now)
+	unitemised, err := models.UnitemisedPolicies(cx, h.db, region.ID, now)
+	if err != nil {
+		return err
+	}
+	for _, p := range unitemised {
+		title, _ := i18n.Content(cx, p.Title, p.TitleEn)
+		v.Unitemised = append(v.Unitemised, views.LinkItem{Path: "/policies/" + p.Slug, Name: title, Meta: i18n.Chinese(cx, p.IssuingBody)})
+	}
 	v.Asked = true
 	regionName, _ := i18n.Content(cx, region.Name, region.NameEn)
 	matched := res.Of(models.MatchYes)

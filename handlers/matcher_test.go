@@ -82,6 +82,12 @@ func TestMatcherSeedCase(t *testing.T) {
 		t.Errorf("matched = %q: the equipment subsidy (amount not published) is missing", a.groups["matched"])
 	}
 
+	// Policies in force here without entered items are named, not weighed.
+	doc := parse(t, get(t, e, http.MethodGet, "/match?region=chifeng"))
+	if !strings.Contains(doc.Find(`[data-testid="match-unitemised"]`).Text(), "50多项") {
+		t.Error("Chifeng's 50 support measures (no items entered) are not named")
+	}
+
 	// Provincial only: the 500万元 award, and the national one is not granted.
 	a = askMatcher(t, e, "/match?region=chifeng&chain=chifeng-electronics&innovation_centre=provincial")
 	if a.estimate != "已公布金额的估算合计:500万元" || !groupHas(a.groups["if-qualify"], "1000万元", "需要具备国家级制造业创新中心") {

@@ -56,6 +56,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	localized(e, "/news/:slug", h.ShowNews, page)
 	localized(e, "/search", h.Search, page)
 	localized(e, "/match", h.Match, page)
+	localized(e, "/contact", h.Contact, page)
 	localized(e, "/privacy", h.Privacy, page)
 
 	// Inquiries: the forms carry a CSRF token; posts are size- and

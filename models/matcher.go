@@ -87,14 +87,7 @@ func (r MatchResult) Of(outcome string) []MatchedBenefit {
 func BenefitCandidates(ctx context.Context, db *gorm.DB, regionID int64, now time.Time) ([]BenefitCandidate, error) {
 	today := now.In(calendar.Beijing).Format(time.DateOnly)
 	var rows []BenefitCandidate
-	err := db.WithContext(ctx).Raw(`
-WITH RECURSIVE above AS (
-	SELECT id, parent_id FROM regions WHERE id = @region
-	UNION ALL SELECT r.id, r.parent_id FROM regions r JOIN above a ON r.id = a.parent_id
-), below AS (
-	SELECT id FROM regions WHERE parent_id = @region
-	UNION ALL SELECT r.id FROM regions r JOIN below b ON r.parent_id = b.id
-)
+	err := db.WithContext(ctx).Raw(regionsAboveAndBelow+`
 SELECT b.id, b.policy_id, b.position, b.kind, b.level, b.recipient, b.amount_yuan, b.condition,
 	b.chain_id, b.min_investment_yuan, b.qualification, b.qualification_level, b.exclusive_group,
 	p.slug AS policy_slug, p.title AS policy_title, p.title_en AS policy_title_en, p.issuing_body,
@@ -111,6 +104,39 @@ WHERE (p.region_id IN (SELECT id FROM above) OR p.region_id IN (SELECT id FROM b
 	AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))
 ORDER BY p.effective_on DESC NULLS LAST, p.id, b.position`,
 		map[string]any{"region": regionID, "today": today}).Scan(&rows).Error
+	return rows, err
+}
+
+// regionsAboveAndBelow names the chosen region (@region) with the regions
+// above it ("above") and the regions below it ("below").
+const regionsAboveAndBelow = `
+WITH RECURSIVE above AS (
+	SELECT id, parent_id FROM regions WHERE id = @region
+	UNION ALL SELECT r.id, r.parent_id FROM regions r JOIN above a ON r.id = a.parent_id
+), below AS (
+	SELECT id FROM regions WHERE parent_id = @region
+	UNION ALL SELECT r.id FROM regions r JOIN below b ON r.parent_id = b.id
+)`
+
+// UnitemisedPolicy is a policy in force where the project would go whose
+// benefit items are not entered, so the matcher cannot weigh it.
+type UnitemisedPolicy struct {
+	Slug, Title, TitleEn, IssuingBody string
+}
+
+// UnitemisedPolicies lists the public, unexpired policies of the region,
+// the regions above and the regions below it that have no benefit items.
+func UnitemisedPolicies(ctx context.Context, db *gorm.DB, regionID int64, now time.Time) ([]UnitemisedPolicy, error) {
+	var rows []UnitemisedPolicy
+	err := db.WithContext(ctx).Raw(regionsAboveAndBelow+`
+SELECT p.slug, p.title, p.title_en, p.issuing_body
+FROM policies p
+WHERE (p.region_id IN (SELECT id FROM above) OR p.region_id IN (SELECT id FROM below))
+	AND `+publicRow(ctx, "p", "policies")+`
+	AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))
+	AND NOT EXISTS (SELECT 1 FROM benefit_items b WHERE b.policy_id = p.id)
+ORDER BY p.effective_on DESC NULLS LAST, p.id`,
+		map[string]any{"region": regionID, "today": now.In(calendar.Beijing).Format(time.DateOnly)}).Scan(&rows).Error
 	return rows, err
 }
 
