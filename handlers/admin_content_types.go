@@ -151,7 +151,18 @@ var contentTypes = []contentType{
 			areaField("description", "详细介绍", widgetMarkdown),
 			sourceField, statusField, publishAtField,
 		},
-		Children:    []childSpec{contactChild("park_id")},
+		Children: []childSpec{contactChild("park_id"), {Table: "park_sites", ParentKey: "park_id", Label: "可用场地(智慧选址)", Fields: []adminField{
+			textField("name", "名称", 200, true),
+			{Name: "kind", Label: "类型", Widget: widgetChoice, Required: true, Labels: "site.kind.", Choices: []string{models.SiteLand, models.SiteStandardFactory, models.SiteOffice}},
+			{Name: "area_m2", Label: "面积(平方米)", Widget: widgetDecimal, Required: true, Digits: 12},
+			{Name: "rent_yuan_per_m2_month", Label: "租金(元/平方米/月)", Widget: widgetDecimal},
+			{Name: "sale_price_yuan", Label: "售价(万元)", Widget: widgetMoney},
+			{Name: "ready_on", Label: "交付日期", Widget: widgetDate, Help: "留空表示现在即可交付(状态为可租售时)。"},
+			{Name: "status", Label: "状态", Widget: widgetChoice, Required: true, Labels: "site.status.",
+				Choices: []string{models.SiteAvailable, models.SiteUnderConstruction, models.SiteReserved, models.SiteTaken}},
+			textField("description", "说明", 1000, false),
+			sourceField,
+		}, check: checkSite}},
 		ParentField: "parent_park_id",
 	},
 	{
@@ -380,6 +391,13 @@ func checkFigure(row map[string]string, errs fieldErrors, prefix string) {
 func checkBenefitEligibility(row map[string]string, errs fieldErrors, prefix string) {
 	if row["qualification_level"] != "" && !models.LeveledQualification(row["qualification"]) {
 		errs[prefix+"qualification_level"] = fieldError{ID: "admin.err.qualification_level"}
+	}
+}
+
+// checkSite refuses a site without area, as the database's CHECK does.
+func checkSite(row map[string]string, errs fieldErrors, prefix string) {
+	if area, err := decimal.NewFromString(row["area_m2"]); err == nil && !area.IsPositive() {
+		errs[prefix+"area_m2"] = fieldError{ID: "admin.err.positive"}
 	}
 }
 

@@ -6,12 +6,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
 
 	"investportal/models"
+	"investportal/models/calendar"
 	"investportal/views/i18n"
 )
 
@@ -103,6 +106,35 @@ func (r *queryReader) int(name string, min, max int64) (n int64, ok bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// decimal reads a number ≥ 0 and ≤ max with at most two decimals; not
+// Valid when absent or bad.
+func (r *queryReader) decimal(name string, max int64) decimal.NullDecimal {
+	v := r.raw(name)
+	if v == "" {
+		return decimal.NullDecimal{}
+	}
+	d, err := decimal.NewFromString(v)
+	if err != nil || d.IsNegative() || d.Exponent() < -2 || d.GreaterThan(decimal.NewFromInt(max)) {
+		r.bad(name, v)
+		return decimal.NullDecimal{}
+	}
+	return decimal.NewNullDecimal(d)
+}
+
+// date reads a YYYY-MM-DD date; nil when absent or bad.
+func (r *queryReader) date(name string) *time.Time {
+	v := r.raw(name)
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, v, calendar.Beijing)
+	if err != nil || d.Year() < 1949 || d.Year() > 2100 {
+		r.bad(name, v)
+		return nil
+	}
+	return &d
 }
 
 // err is the 400 error for every problem found, or nil.

@@ -77,19 +77,7 @@ func (h *Handler) ShowPark(c echo.Context) error {
 		v.Facts = append(v.Facts, views.Fact{Label: i18n.T(cx, "park.focus"), Value: i18n.Chinese(cx, p.FocusIndustries)})
 	}
 	for _, s := range p.Sites {
-		row := views.SiteRow{
-			Name: i18n.Chinese(cx, s.Name), Kind: i18n.T(cx, "site.kind."+s.Kind), Area: squareMetres(cx, s.AreaM2),
-			Status: i18n.T(cx, "site.status."+s.Status), Description: i18n.Chinese(cx, s.Description),
-			Rent: i18n.T(cx, "site.ask"), Price: i18n.T(cx, "site.ask"), Ready: views.DatePtr(cx, s.ReadyOn),
-			Available: s.Status == models.SiteAvailable,
-		}
-		if s.RentYuanPerM2Month.Valid {
-			row.Rent = i18n.T(cx, "site.rent", map[string]any{"Rent": s.RentYuanPerM2Month.Decimal.String()})
-		}
-		if s.SalePriceYuan != nil {
-			row.Price = views.Yuan(cx, *s.SalePriceYuan)
-		}
-		v.Sites = append(v.Sites, row)
+		v.Sites = append(v.Sites, siteRow(cx, s))
 	}
 	for _, child := range d.Children {
 		n, _ := i18n.Content(cx, child.Name, child.NameEn)
@@ -122,4 +110,21 @@ func squareMetres(cx context.Context, area decimal.Decimal) string {
 		return i18n.Chinese(cx, area.Shift(-4).String()+"万平方米")
 	}
 	return i18n.T(cx, "unit.m2", map[string]any{"N": area.String()})
+}
+
+// siteRow writes a park's site in the page's language.
+func siteRow(cx context.Context, s models.ParkSite) views.SiteRow {
+	row := views.SiteRow{
+		Name: i18n.Chinese(cx, s.Name), Kind: i18n.T(cx, "site.kind."+s.Kind), Area: squareMetres(cx, s.AreaM2),
+		Status: i18n.T(cx, "site.status."+s.Status), Description: i18n.Chinese(cx, s.Description),
+		Rent: i18n.T(cx, "site.ask"), Price: i18n.T(cx, "site.ask"), Ready: views.DatePtr(cx, s.ReadyOn),
+		Available: s.Status == models.SiteAvailable,
+	}
+	if s.RentYuanPerM2Month.Valid {
+		row.Rent = i18n.T(cx, "site.rent", map[string]any{"Rent": s.RentYuanPerM2Month.Decimal.String()})
+	}
+	if s.SalePriceYuan != nil {
+		row.Price = views.Yuan(cx, *s.SalePriceYuan)
+	}
+	return row
 }

@@ -42,6 +42,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	localized(e, "/regions/:slug", h.ShowRegion, page)
 	localized(e, "/parks", h.ListParks, page)
 	localized(e, "/parks/:slug", h.ShowPark, page)
+	localized(e, "/sites", h.ListSites, page)
 	localized(e, "/chains", h.ListChains, page)
 	localized(e, "/chains/:slug", h.ShowChain, page)
 	localized(e, "/policies", h.ListPolicies, page)

@@ -11,7 +11,7 @@ import (
 )
 
 // The list pages, which have no record behind them.
-var sitemapSections = []string{"/", "/regions", "/parks", "/chains", "/policies", "/match", "/projects", "/events", "/statistics", "/news", "/contact"}
+var sitemapSections = []string{"/", "/regions", "/parks", "/sites", "/chains", "/policies", "/match", "/projects", "/events", "/statistics", "/news", "/contact"}
 
 type sitemapURLSet struct {
 	XMLName xml.Name     `xml:"urlset"`

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"investportal/models"
@@ -40,6 +41,7 @@ const (
 	projectCount = 100_000
 	policyCount  = 10_000
 	eventCount   = 500
+	siteCount    = 10_000
 )
 
 func main() {
@@ -144,7 +146,7 @@ func load(ctx context.Context, db *gorm.DB, synthetic bool) error {
 		}{
 			{syntheticProjects, []any{projectCount}}, {syntheticEvents, []any{eventCount}},
 			{syntheticAppearances, []any{eventCount, eventCount}},
-			{syntheticPolicies, []any{policyCount}}, {syntheticBenefits, nil},
+			{syntheticPolicies, []any{policyCount}}, {syntheticBenefits, nil}, {syntheticSites, []any{siteCount}},
 		} {
 			if err := db.Exec(step.sql, step.args...).Error; err != nil {
 				return fmt.Errorf("synthetic data: %w", err)
@@ -226,6 +228,19 @@ SELECT p.id, k, (ARRAY['one_time_award','equipment_subsidy','rent_subsidy'])[k],
 FROM policies p CROSS JOIN generate_series(1, 3) k
 WHERE p.slug LIKE 'synthetic-policy-%'`
 
+// Sites spread over the seeded parks: every kind and status, areas from
+// 100 to 50 000 m², rents or sale prices, some with a ready date.
+const syntheticSites = `
+INSERT INTO park_sites (park_id, position, name, kind, area_m2, rent_yuan_per_m2_month, sale_price_yuan, ready_on, status)
+SELECT p.id, 1000 + g, '合成场地' || g, (ARRAY['land','standard_factory','office'])[1 + g % 3],
+	(g % 500 + 1) * 100,
+	CASE WHEN g % 3 <> 0 THEN g % 40 + 5 END,
+	CASE WHEN g % 3 = 0 THEN (g % 900 + 100)::bigint * 10000 END,
+	CASE WHEN g % 4 = 0 THEN date '2026-01-01' + (g % 1500) END,
+	(ARRAY['available','available','under_construction','reserved','taken'])[1 + g % 5]
+FROM generate_series(1, ?) g
+JOIN LATERAL (SELECT id FROM parks ORDER BY id OFFSET (g % 13) LIMIT 1) p ON true`
+
 func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 	var chifeng models.Region
 	if err := db.Where("slug = ?", "chifeng").Take(&chifeng).Error; err != nil {
@@ -291,12 +306,30 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			})
 			return err
 		}},
+		{"site finder (available factories of 2,000 to 10,000 m², by rent)", func(d *gorm.DB) error {
+			_, _, err := models.SearchSites(ctx, d, models.SiteFilter{Kind: models.SiteStandardFactory, Sort: models.SiteSortRent,
+				MinAreaM2: decimal.NewNullDecimal(decimal.NewFromInt(2000)), MaxAreaM2: decimal.NewNullDecimal(decimal.NewFromInt(10_000)), Limit: 20})
+			return err
+		}},
+		{"site finder (a region with sub-regions, ready by a date)", func(d *gorm.DB) error {
+			ready := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
+			_, _, err := models.SearchSites(ctx, d, models.SiteFilter{RegionIDs: below, ReadyBy: &ready, Sort: models.SiteSortReady, Limit: 20})
+			return err
+		}},
+		{"incentive matcher candidates (Hongshan)", func(d *gorm.DB) error {
+			var hongshan int64
+			if err := d.Table("regions").Where("slug = ?", "hongshan").Pluck("id", &hongshan).Error; err != nil {
+				return err
+			}
+			_, err := models.BenefitCandidates(ctx, d, hongshan, time.Now())
+			return err
+		}},
 		{"search 电子 (and its Traditional spelling)", func(d *gorm.DB) error {
 			_, err := models.Search(ctx, d, []string{"电子", "電子"}, 10)
 			return err
 		}},
 	}
-	seqScan := regexp.MustCompile(`Seq Scan on (projects|policies|benefit_items|search_documents|project_appearances)\b`)
+	seqScan := regexp.MustCompile(`Seq Scan on (projects|policies|benefit_items|search_documents|project_appearances|park_sites)\b`)
 	fmt.Println("== query plans")
 	for _, c := range cases {
 		// The plans printed are those of the SQL the pages really send.

@@ -1,0 +1,178 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
+
+	"investportal/models"
+	"investportal/views"
+	"investportal/views/i18n"
+)
+
+// The site finder (智慧选址): land, standard factory space and offices
+// across the parks, with each site's park, region, contact and the
+// policies in force there.
+
+var (
+	siteKinds    = []string{models.SiteLand, models.SiteStandardFactory, models.SiteOffice}
+	siteStatuses = []string{models.SiteAvailable, models.SiteUnderConstruction, models.SiteReserved, models.SiteTaken, models.SiteStatusAny}
+	siteSorts    = []string{models.SiteSortArea, models.SiteSortAreaDesc, models.SiteSortRent, models.SiteSortPrice, models.SiteSortReady}
+	parkKinds    = []string{"high_tech_zone", "development_zone", "industrial_park", "agricultural_zone", "logistics_park", "incubator"}
+)
+
+// siteQuery is the finder's filters as typed, to show them again.
+type siteQuery struct {
+	Region, Chain, ParkKind, Kind, Status, Sort  string
+	MinArea, MaxArea, MaxRent, MaxPrice, ReadyBy string
+}
+
+// ListSites finds sites. A region selects its own parks' sites and those
+// of the regions below it.
+func (h *Handler) ListSites(c echo.Context) error {
+	cx := ctx(c)
+	r := newQueryReader(c)
+	q := siteQuery{
+		Region: r.slug("region"), Chain: r.slug("chain"),
+		ParkKind: r.oneOf("park_kind", parkKinds), Kind: r.oneOf("kind", siteKinds),
+		Status: r.oneOf("status", siteStatuses), Sort: r.oneOf("sort", siteSorts),
+		MinArea: c.QueryParam("min_area"), MaxArea: c.QueryParam("max_area"),
+		MaxRent: c.QueryParam("max_rent"), MaxPrice: c.QueryParam("max_price"), ReadyBy: c.QueryParam("ready_by"),
+	}
+	page := r.page()
+	f := models.SiteFilter{ParkKind: q.ParkKind, Kind: q.Kind, Sort: q.Sort, Limit: listPageSize, Offset: int(page-1) * listPageSize,
+		MinAreaM2: r.decimal("min_area", 1e10), MaxAreaM2: r.decimal("max_area", 1e10), MaxRent: r.decimal("max_rent", 1e6),
+		ReadyBy: r.date("ready_by")}
+	if q.Status != models.SiteAvailable {
+		f.Status = q.Status
+	}
+	if price := r.decimal("max_price", 1e8); price.Valid { // 万元
+		yuan := price.Decimal.Mul(decimal.NewFromInt(10_000)).IntPart()
+		f.MaxPriceYuan = &yuan
+	}
+	if f.MinAreaM2.Valid && f.MaxAreaM2.Valid && f.MinAreaM2.Decimal.GreaterThan(f.MaxAreaM2.Decimal) {
+		r.bad("max_area", q.MaxArea)
+	}
+	region, ok, err := h.regionFilter(cx, r, q.Region)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if f.RegionIDs, err = h.regionIDsBelow(cx, region.ID); err != nil {
+			return err
+		}
+	}
+	if f.ChainID, err = h.chainFilter(cx, r, q.Chain); err != nil {
+		return err
+	}
+	if err := r.err(); err != nil {
+		return err
+	}
+
+	sites, total, err := models.SearchSites(cx, h.db, f)
+	if err != nil {
+		return err
+	}
+	pager, err := newPager(c, "/sites", page, total)
+	if err != nil {
+		return err
+	}
+	var regionIDs []int64
+	for _, s := range sites {
+		if !slices.Contains(regionIDs, s.RegionID) {
+			regionIDs = append(regionIDs, s.RegionID)
+		}
+	}
+	policies, err := models.PoliciesInForceAt(cx, h.db, regionIDs, time.Now())
+	if err != nil {
+		return err
+	}
+	form, err := h.siteFilterForm(cx, q)
+	if err != nil {
+		return err
+	}
+	meta := h.page(c, "sites", i18n.T(cx, "sites.title"), i18n.T(cx, "sites.lead"))
+	meta.Query = c.QueryString()
+	meta.NoIndex = meta.Query != ""
+	v := views.SitesView{Page: meta, Form: form, Pager: pager, Count: i18n.T(cx, "sites.count", map[string]any{"N": total})}
+	for _, s := range sites {
+		v.Items = append(v.Items, siteResultView(cx, s, policies[s.RegionID], q.Chain))
+	}
+	if total == 0 && f.Status == "" {
+		all := c.QueryParams()
+		all.Set("status", models.SiteStatusAny)
+		all.Del("page")
+		v.AllStatuses = "/sites?" + all.Encode()
+	}
+	return render(c, http.StatusOK, views.SitesIndex(v))
+}
+
+// sitePolicyLinks is how many of the policies in force at a site it names.
+const sitePolicyLinks = 3
+
+func siteResultView(cx context.Context, s models.SiteResult, policies []models.PolicyTitle, chain string) views.SiteResultView {
+	park, _ := i18n.Content(cx, s.ParkName, s.ParkNameEn)
+	region, _ := i18n.Content(cx, s.RegionName, s.RegionNameEn)
+	item := views.SiteResultView{
+		Site:   siteRow(cx, s.ParkSite),
+		Park:   views.LinkItem{Path: "/parks/" + s.ParkSlug, Name: park, Meta: i18n.T(cx, "park.kind."+s.ParkKind)},
+		Region: views.LinkItem{Path: "/regions/" + s.RegionSlug, Name: region},
+	}
+	if s.ContactName != "" {
+		item.Contact = contactCard(cx, models.Contact{Name: s.ContactName, NameEn: s.ContactNameEn, Title: s.ContactTitle,
+			Organisation: s.ContactOrganisation, Phone: s.ContactPhone, Email: s.ContactEmail, Languages: s.Languages})
+	}
+	for i, p := range policies {
+		if i == sitePolicyLinks {
+			item.MorePolicies = i18n.T(cx, "sites.policies.more", map[string]any{"N": len(policies) - sitePolicyLinks})
+			break
+		}
+		title, _ := i18n.Content(cx, p.Title, p.TitleEn)
+		item.Policies = append(item.Policies, views.LinkItem{Path: "/policies/" + p.Slug, Name: title})
+	}
+	match := url.Values{"region": {s.RegionSlug}}
+	if chain != "" {
+		match.Set("chain", chain)
+	}
+	item.MatchPath = "/match?" + match.Encode()
+	item.InquiryPath = "/inquiries/new?" + url.Values{"park": {s.ParkSlug}}.Encode()
+	return item
+}
+
+func (h *Handler) siteFilterForm(cx context.Context, q siteQuery) (views.FilterForm, error) {
+	regions, err := h.regionOptions(cx, q.Region)
+	if err != nil {
+		return views.FilterForm{}, err
+	}
+	chains, err := h.chainOptions(cx, q.Chain)
+	if err != nil {
+		return views.FilterForm{}, err
+	}
+	statuses := enumOptions(cx, "sites.status.", siteStatuses, q.Status)[1:]
+	if q.Status == "" {
+		statuses[0].Selected = true
+	}
+	return views.FilterForm{
+		Action: "/sites",
+		Selects: []views.SelectField{
+			{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regions},
+			{Name: "park_kind", Label: i18n.T(cx, "sites.filter.park_kind"), Options: enumOptions(cx, "park.kind.", parkKinds, q.ParkKind)},
+			{Name: "chain", Label: i18n.T(cx, "sites.filter.chain"), Options: chains},
+			{Name: "kind", Label: i18n.T(cx, "sites.filter.kind"), Options: enumOptions(cx, "site.kind.", siteKinds, q.Kind)},
+			{Name: "status", Label: i18n.T(cx, "sites.filter.status"), Options: statuses},
+			{Name: "sort", Label: i18n.T(cx, "filter.sort"), Options: enumOptions(cx, "sites.sort.", siteSorts, q.Sort)[1:]},
+		},
+		Inputs: []views.InputField{
+			{Name: "min_area", Label: i18n.T(cx, "sites.filter.min_area"), Value: q.MinArea, Type: "number"},
+			{Name: "max_area", Label: i18n.T(cx, "sites.filter.max_area"), Value: q.MaxArea, Type: "number"},
+			{Name: "max_rent", Label: i18n.T(cx, "sites.filter.max_rent"), Value: q.MaxRent, Type: "number"},
+			{Name: "max_price", Label: i18n.T(cx, "sites.filter.max_price"), Value: q.MaxPrice, Type: "number"},
+			{Name: "ready_by", Label: i18n.T(cx, "sites.filter.ready_by"), Value: q.ReadyBy, Type: "date"},
+		},
+	}, nil
+}

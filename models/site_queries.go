@@ -1,0 +1,162 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"investportal/models/calendar"
+)
+
+// Site finder (智慧选址) sorts.
+const (
+	SiteSortArea     = "area"      // smallest first
+	SiteSortAreaDesc = "area_desc" // largest first
+	SiteSortRent     = "rent"      // cheapest rent first; sites without a published rent last
+	SiteSortPrice    = "price"     // cheapest sale price first; without one last
+	SiteSortReady    = "ready"     // ready soonest first; ready now (no date) first of all
+)
+
+// SiteStatusAny asks for sites of every status; an empty status asks for
+// the available ones.
+const SiteStatusAny = "any"
+
+// SiteFilter is what an investor looks for across the parks.
+type SiteFilter struct {
+	RegionIDs            []int64 // the region and the ones below it; nil: anywhere
+	ParkKind             string
+	ChainID              int64 // parks the chain is based in
+	Kind                 string
+	Status               string // "" available, SiteStatusAny, or one status
+	MinAreaM2, MaxAreaM2 decimal.NullDecimal
+	MaxRent              decimal.NullDecimal // yuan per m² and month
+	MaxPriceYuan         *int64
+	ReadyBy              *time.Time // ready on or before; an available site without a date is ready now
+	Sort                 string
+	Limit, Offset        int
+}
+
+// SiteResult is one site with its park, region and the park's first
+// named officer.
+type SiteResult struct {
+	ParkSite
+	ParkSlug, ParkName, ParkNameEn        string
+	ParkKind                              string
+	RegionID                              int64
+	RegionSlug, RegionName, RegionNameEn  string
+	ContactName, ContactNameEn            string
+	ContactTitle, ContactOrganisation     string
+	ContactPhone, ContactEmail, Languages string
+}
+
+// SearchSites finds the sites of public parks that the filter selects, a
+// page of them in the order asked, and how many there are in all.
+func SearchSites(ctx context.Context, db *gorm.DB, f SiteFilter) ([]SiteResult, int64, error) {
+	conds := []string{publicRow(ctx, "pk", "parks")}
+	args := map[string]any{}
+	switch f.Status {
+	case "":
+		conds = append(conds, "s.status = 'available'")
+	case SiteStatusAny:
+	default:
+		conds, args["status"] = append(conds, "s.status = @status"), f.Status
+	}
+	if f.Kind != "" {
+		conds, args["kind"] = append(conds, "s.kind = @kind"), f.Kind
+	}
+	if f.RegionIDs != nil {
+		conds, args["regions"] = append(conds, "pk.region_id IN @regions"), f.RegionIDs
+	}
+	if f.ParkKind != "" {
+		conds, args["park_kind"] = append(conds, "pk.kind = @park_kind"), f.ParkKind
+	}
+	if f.ChainID != 0 {
+		conds, args["chain"] = append(conds, "EXISTS (SELECT 1 FROM chain_parks cp WHERE cp.park_id = pk.id AND cp.chain_id = @chain)"), f.ChainID
+	}
+	if f.MinAreaM2.Valid {
+		conds, args["min_area"] = append(conds, "s.area_m2 >= @min_area"), f.MinAreaM2.Decimal
+	}
+	if f.MaxAreaM2.Valid {
+		conds, args["max_area"] = append(conds, "s.area_m2 <= @max_area"), f.MaxAreaM2.Decimal
+	}
+	if f.MaxRent.Valid {
+		conds, args["max_rent"] = append(conds, "s.rent_yuan_per_m2_month <= @max_rent"), f.MaxRent.Decimal
+	}
+	if f.MaxPriceYuan != nil {
+		conds, args["max_price"] = append(conds, "s.sale_price_yuan <= @max_price"), *f.MaxPriceYuan
+	}
+	if f.ReadyBy != nil {
+		conds = append(conds, "(s.ready_on <= CAST(@ready_by AS date) OR (s.ready_on IS NULL AND s.status = 'available'))")
+		args["ready_by"] = f.ReadyBy.In(calendar.Beijing).Format(time.DateOnly)
+	}
+	from := `FROM park_sites s JOIN parks pk ON pk.id = s.park_id WHERE ` + strings.Join(conds, " AND ")
+
+	var total int64
+	count := db.WithContext(ctx).Raw("SELECT count(*) " + from)
+	if len(args) > 0 { // GORM takes an empty map for a positional argument
+		count = db.WithContext(ctx).Raw("SELECT count(*) "+from, args)
+	}
+	if err := count.Scan(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	order := map[string]string{
+		SiteSortArea:     "s.area_m2, s.id",
+		SiteSortAreaDesc: "s.area_m2 DESC, s.id",
+		SiteSortRent:     "s.rent_yuan_per_m2_month NULLS LAST, s.area_m2, s.id",
+		SiteSortPrice:    "s.sale_price_yuan NULLS LAST, s.area_m2, s.id",
+		SiteSortReady:    "s.ready_on NULLS FIRST, s.area_m2, s.id",
+	}[f.Sort]
+	if order == "" {
+		order = "s.area_m2, s.id"
+	}
+	args["limit"], args["offset"] = f.Limit, f.Offset
+	var rows []SiteResult
+	err := db.WithContext(ctx).Raw(`
+SELECT s.id, s.park_id, s.position, s.name, s.kind, s.status, s.description, s.area_m2, s.rent_yuan_per_m2_month,
+	s.sale_price_yuan, s.ready_on, s.updated_at, pk.slug AS park_slug, pk.name AS park_name, pk.name_en AS park_name_en, pk.kind AS park_kind,
+	r.id AS region_id, r.slug AS region_slug, r.name AS region_name, r.name_en AS region_name_en,
+	coalesce(c.name, '') AS contact_name, coalesce(c.name_en, '') AS contact_name_en, coalesce(c.title, '') AS contact_title,
+	coalesce(c.organisation, '') AS contact_organisation, coalesce(c.phone, '') AS contact_phone,
+	coalesce(c.email, '') AS contact_email, coalesce(c.languages, '') AS languages
+FROM (SELECT s.* `+from+` ORDER BY `+order+` LIMIT @limit OFFSET @offset) s
+JOIN parks pk ON pk.id = s.park_id
+JOIN regions r ON r.id = pk.region_id
+LEFT JOIN LATERAL (SELECT * FROM contacts c WHERE c.park_id = pk.id ORDER BY c.position, c.id LIMIT 1) c ON true
+ORDER BY `+order, args).Scan(&rows).Error
+	return rows, total, err
+}
+
+// PolicyTitle names a policy.
+type PolicyTitle struct {
+	Slug, Title, TitleEn string
+}
+
+// PoliciesInForceAt lists, for each region given, the public policies in
+// force there today in Beijing: its own and those of the regions above it,
+// newest first.
+func PoliciesInForceAt(ctx context.Context, db *gorm.DB, regionIDs []int64, now time.Time) (map[int64][]PolicyTitle, error) {
+	var rows []struct {
+		Start int64
+		PolicyTitle
+	}
+	err := db.WithContext(ctx).Raw(`
+WITH RECURSIVE up AS (
+	SELECT r.id AS start, r.id, r.parent_id FROM regions r WHERE r.id IN @regions
+	UNION ALL SELECT u.start, r.id, r.parent_id FROM regions r JOIN up u ON r.id = u.parent_id
+)
+SELECT u.start, p.slug, p.title, p.title_en
+FROM up u JOIN policies p ON p.region_id = u.id
+WHERE `+publicRow(ctx, "p", "policies")+`
+	AND (p.effective_on IS NULL OR p.effective_on <= CAST(@today AS date))
+	AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))
+ORDER BY u.start, p.effective_on DESC NULLS LAST, p.id DESC`,
+		map[string]any{"regions": regionIDs, "today": now.In(calendar.Beijing).Format(time.DateOnly)}).Scan(&rows).Error
+	out := map[int64][]PolicyTitle{}
+	for _, r := range rows {
+		out[r.Start] = append(out[r.Start], r.PolicyTitle)
+	}
+	return out, err
+}
