@@ -261,6 +261,9 @@ func (h *Handler) renderInquiry(c echo.Context, status int, s models.StaffInquir
 	if s.Project != nil {
 		fact("kind.project", s.Project.Name, "/projects/"+s.Project.Slug)
 	}
+	if s.Brief != nil {
+		fact("kind.brief", views.Date(cx, s.Brief.CreatedAt), "/briefs/"+s.Brief.Token)
+	}
 	if in.CloseReason != nil {
 		fact("inbox.close_reason", i18n.T(cx, "inbox.reason."+*in.CloseReason), "")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -60,8 +61,50 @@ func (h *Handler) NewInquiry(c echo.Context) error {
 	if err := r.err(); err != nil {
 		return err
 	}
+	if token := c.QueryParam("brief"); briefTokenPattern.MatchString(token) {
+		if err := h.prefillFromBrief(c, &form, token); err != nil {
+			return err
+		}
+	}
 	privatePage(c)
 	return h.renderInquiryForm(c, http.StatusOK, form, nil, "")
+}
+
+// prefillFromBrief fills the form from an investor's brief: its region,
+// park, chain and planned investment, and a first line naming the brief,
+// which is attached to the inquiry. A brief that is gone is left out.
+func (h *Handler) prefillFromBrief(c echo.Context, form *inquiryForm, token string) error {
+	cx := ctx(c)
+	b, err := models.BriefByToken(cx, h.db, token)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	places, err := models.LoadBriefPlaces(cx, h.db, b)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	answers, _ := url.ParseQuery(b.Answers)
+	form.Brief, form.Region, form.Park = token, places.RegionSlug, places.ParkSlug
+	if chain := answers.Get("chain"); models.ValidSlug(chain) {
+		form.Chain = chain
+	}
+	if amount, unit := answers.Get("amount"), answers.Get("unit"); parseAmount(amount, unit, fieldErrors{}) != nil {
+		form.Amount, form.Unit = amount, unit
+	}
+	region, err := h.publicRegion(cx, places.RegionSlug)
+	if err != nil {
+		return err
+	}
+	name, _ := i18n.Content(cx, region.Name, region.NameEn)
+	form.Message = i18n.T(cx, "brief.inquiry.message", map[string]any{
+		"Title": i18n.T(cx, "brief.title", map[string]any{"Region": name}), "Address": h.briefAddress(c, token)})
+	return nil
 }
 
 // subjectSlug is the form field that holds a subject kind's slug.
@@ -127,6 +170,19 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 			subjects[kind] = subject
 		}
 	}
+	var brief models.InvestorBrief
+	if form.Brief != "" && errs["form"].ID == "" {
+		brief, err = models.BriefByToken(cx, h.db, form.Brief)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			if errs == nil {
+				errs = fieldErrors{}
+			}
+			errs["form"] = fieldError{ID: "inquiry.unknown_subject"}
+		case err != nil:
+			return h.inquiryNotReceived(c, form, err)
+		}
+	}
 	if len(errs) > 0 {
 		if errs["form"].ID == "form.err.expired" {
 			form.SubmissionKey = newRandomKey()
@@ -166,6 +222,9 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 	for kind, s := range subjects {
 		id := s.ID
 		*subjectID(&record, kind) = &id
+	}
+	if brief.ID != 0 {
+		record.BriefID = &brief.ID
 	}
 	cal, err := models.LoadWorkCalendar(cx, h.db)
 	if err != nil {
@@ -252,6 +311,10 @@ func (h *Handler) renderInquiryForm(c echo.Context, status int, f inquiryForm, e
 	var err error
 	if v.RegionOptions, v.ChainOptions, err = h.inquiryOptions(cx, f); err != nil {
 		return err
+	}
+	if f.Brief != "" && errs["form"].ID == "" {
+		v.Values.Brief = f.Brief
+		v.About = append(v.About, views.LinkItem{Path: "/briefs/" + f.Brief, Name: i18n.T(cx, "brief.inquiry.about"), Meta: i18n.T(cx, "kind.brief")})
 	}
 	for _, kind := range []string{"park", "policy", "project"} {
 		slug := f.slugOf(kind)

@@ -20,6 +20,7 @@ import (
 type inquiryForm struct {
 	Name, Company, Origin, Email, Phone  string
 	Chain, Region, Park, Policy, Project string // slugs; the last three come from the page the form was opened on
+	Brief                                string // the token of the investor's brief the form was opened from
 	Amount, Unit                         string
 	Message, Language                    string
 	Consent                              bool
@@ -67,6 +68,7 @@ func readInquiryForm(v url.Values) inquiryForm {
 		Name: get("name"), Company: get("company"), Origin: get("origin"),
 		Email: get("email"), Phone: get("phone"),
 		Chain: get("chain"), Region: get("region"), Park: get("park"), Policy: get("policy"), Project: get("project"),
+		Brief:  get("brief"),
 		Amount: get("amount"), Unit: get("unit"),
 		Message:       strings.TrimSpace(strings.ReplaceAll(v.Get("message"), "\r\n", "\n")),
 		Language:      get("language"),
@@ -97,6 +99,10 @@ func (f inquiryForm) validate() (inquiryInput, fieldErrors) {
 		if slug != "" && !models.ValidSlug(slug) {
 			errs[field] = fieldError{ID: "form.err.choice"}
 		}
+	}
+
+	if f.Brief != "" && !briefTokenPattern.MatchString(f.Brief) {
+		errs["form"] = fieldError{ID: "inquiry.unknown_subject"}
 	}
 
 	if _, bad := errs["email"]; !bad && f.Email != "" {

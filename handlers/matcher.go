@@ -120,28 +120,10 @@ func (h *Handler) Match(c echo.Context) error {
 	if len(q) == 0 {
 		return h.renderMatch(c, http.StatusOK, f, v)
 	}
-	page.NoIndex = true
-	v.Page = page
-	answers, errs := f.validate()
-	var region models.Region
-	if _, bad := errs["region"]; !bad {
-		var err error
-		region, err = h.publicRegion(cx, f.Region)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
-			return err
-		} else if err != nil {
-			errs["region"] = fieldError{ID: "form.err.choice"}
-		}
-		answers.RegionID = region.ID
-	}
-	if _, bad := errs["chain"]; !bad && f.Chain != "" {
-		chain, err := h.publicChain(cx, f.Chain)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
-			return err
-		} else if err != nil {
-			errs["chain"] = fieldError{ID: "form.err.choice"}
-		}
-		answers.ChainID = chain.ID
+	v.Page.NoIndex = true
+	answer, _, errs, err := h.askMatcher(cx, f)
+	if err != nil {
+		return err
 	}
 	if len(errs) > 0 {
 		for field, e := range errs {
@@ -150,25 +132,54 @@ func (h *Handler) Match(c echo.Context) error {
 		v.ErrorSummary = i18n.T(cx, "inquiry.errors", map[string]any{"N": len(errs)})
 		return h.renderMatch(c, http.StatusUnprocessableEntity, f, v)
 	}
+	v.Answer = &answer
+	return h.renderMatch(c, http.StatusOK, f, v)
+}
+
+// askMatcher checks the form, finds its region and chain, and answers it
+// in the page's language; errs says what is wrong instead.
+func (h *Handler) askMatcher(cx context.Context, f matchForm) (v views.MatchAnswer, region models.Region, errs fieldErrors, err error) {
+	answers, errs := f.validate()
+	if _, bad := errs["region"]; !bad {
+		region, err = h.publicRegion(cx, f.Region)
+		if errors.Is(err, models.ErrNotFound) {
+			errs["region"], err = fieldError{ID: "form.err.choice"}, nil
+		}
+		if err != nil {
+			return v, region, nil, err
+		}
+		answers.RegionID = region.ID
+	}
+	if _, bad := errs["chain"]; !bad && f.Chain != "" {
+		chain, err := h.publicChain(cx, f.Chain)
+		if errors.Is(err, models.ErrNotFound) {
+			errs["chain"], err = fieldError{ID: "form.err.choice"}, nil
+		}
+		if err != nil {
+			return v, region, nil, err
+		}
+		answers.ChainID = chain.ID
+	}
+	if len(errs) > 0 {
+		return v, region, errs, nil
+	}
 
 	now := time.Now()
 	candidates, err := models.BenefitCandidates(cx, h.db, region.ID, now)
 	if err != nil {
-		return err
+		return v, region, nil, err
 	}
 	res := models.Match(candidates, answers, now)
 	unitemised, err := models.UnitemisedPolicies(cx, h.db, region.ID, now)
 	if err != nil {
-		return err
+		return v, region, nil, err
 	}
 	for _, p := range unitemised {
 		title, _ := i18n.Content(cx, p.Title, p.TitleEn)
 		v.Unitemised = append(v.Unitemised, views.LinkItem{Path: "/policies/" + p.Slug, Name: title, Meta: i18n.Chinese(cx, p.IssuingBody)})
 	}
-	v.Asked = true
 	regionName, _ := i18n.Content(cx, region.Name, region.NameEn)
-	matched := res.Of(models.MatchYes)
-	v.Summary = i18n.T(cx, "match.summary", map[string]any{"N": len(matched), "Region": regionName})
+	v.Summary = i18n.T(cx, "match.summary", map[string]any{"N": len(res.Of(models.MatchYes)), "Region": regionName})
 	if res.Estimate > 0 {
 		v.Estimate = i18n.T(cx, "match.estimate", map[string]any{"Total": views.Yuan(cx, res.Estimate)})
 	}
@@ -183,12 +194,47 @@ func (h *Handler) Match(c echo.Context) error {
 			*group.into = append(*group.into, matchItemView(cx, it))
 		}
 	}
-	inquiry := url.Values{"region": {region.Slug}}
-	if f.Chain != "" {
-		inquiry.Set("chain", f.Chain)
+	query := f.query()
+	v.InquiryPath = "/inquiries/new?" + url.Values{"region": {region.Slug}, "chain": {f.Chain}}.Encode()
+	if f.Chain == "" {
+		v.InquiryPath = "/inquiries/new?" + url.Values{"region": {region.Slug}}.Encode()
 	}
-	v.InquiryPath = "/inquiries/new?" + inquiry.Encode()
-	return h.renderMatch(c, http.StatusOK, f, v)
+	v.BriefPath = "/briefs/new?" + query.Encode()
+	sites := url.Values{"region": {region.Slug}, "brief": {query.Encode()}}
+	if f.Chain != "" {
+		sites.Set("chain", f.Chain)
+	}
+	if f.Space != "" {
+		sites.Set("min_area", f.Space)
+	}
+	v.SitesPath = "/sites?" + sites.Encode()
+	return v, region, nil, nil
+}
+
+// query is the form as a URL query, without the fields left empty: the
+// address of its answer.
+func (f matchForm) query() url.Values {
+	q := url.Values{}
+	set := func(name, v string) {
+		if v != "" {
+			q.Set(name, v)
+		}
+	}
+	set("region", f.Region)
+	set("chain", f.Chain)
+	set("amount", f.Amount)
+	if f.Amount != "" {
+		set("unit", f.Unit)
+	}
+	set("land", f.Land)
+	set("space", f.Space)
+	set("jobs", f.Jobs)
+	for name, level := range f.Centres {
+		set(name, level)
+	}
+	set(models.QualHighTech, f.HighTech)
+	set(models.QualRelocation, f.Relocation)
+	return q
 }
 
 // matchItemView writes one benefit item of the answer in the page's language.

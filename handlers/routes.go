@@ -69,6 +69,13 @@ func (h *Handler) routes(e *echo.Echo) {
 	localized(e, "/inquiries/status/:token", h.ShowInquiryStatus, csrf)
 	localizedPost(e, "/inquiries/status/:token", h.AddInquiryMessage, posts...)
 
+	// Investors' briefs: made from a confirmation page with a form token;
+	// a brief's own page is not kept in the page cache (each has its own
+	// address, read by few).
+	localized(e, "/briefs/new", h.NewBrief, csrf)
+	localizedPost(e, "/briefs", h.CreateBrief, posts...)
+	localized(e, "/briefs/:token", h.ShowBrief)
+
 	h.adminRoutes(e, csrf)
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -101,7 +102,9 @@ func (h *Handler) ListSites(c echo.Context) error {
 	meta.NoIndex = meta.Query != ""
 	v := views.SitesView{Page: meta, Form: form, Pager: pager, Count: i18n.T(cx, "sites.count", map[string]any{"N": total})}
 	for _, s := range sites {
-		v.Items = append(v.Items, siteResultView(cx, s, policies[s.RegionID], q.Chain))
+		item := siteResultView(cx, s, policies[s.RegionID], q.Chain)
+		item.BriefPath = siteBriefPath(c.QueryParam("brief"), s, q.Chain)
+		v.Items = append(v.Items, item)
 	}
 	if total == 0 && f.Status == "" {
 		all := c.QueryParams()
@@ -142,6 +145,22 @@ func siteResultView(cx context.Context, s models.SiteResult, policies []models.P
 	item.MatchPath = "/match?" + match.Encode()
 	item.InquiryPath = "/inquiries/new?" + url.Values{"park": {s.ParkSlug}}.Encode()
 	return item
+}
+
+// siteBriefPath makes a brief with a site. From the matcher, the finder
+// carries the matcher's answers (the "brief" parameter) so that the brief
+// keeps them; otherwise the brief starts from the site's region and the
+// chain searched for.
+func siteBriefPath(answers string, s models.SiteResult, chain string) string {
+	q, err := url.ParseQuery(answers)
+	if err != nil || len(answers) > maxBriefAnswers || q.Get("region") == "" {
+		q = url.Values{"region": {s.RegionSlug}}
+		if chain != "" {
+			q.Set("chain", chain)
+		}
+	}
+	q.Set("site", strconv.FormatInt(s.ID, 10))
+	return "/briefs/new?" + q.Encode()
 }
 
 func (h *Handler) siteFilterForm(cx context.Context, q siteQuery) (views.FilterForm, error) {

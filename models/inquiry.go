@@ -17,6 +17,7 @@ type Inquiry struct {
 	ParkID            *int64
 	PolicyID          *int64
 	ProjectID         *int64
+	BriefID           *int64 // the investor's brief the inquiry was sent from
 	PlannedAmountYuan *int64
 	Message           string
 	Language          string

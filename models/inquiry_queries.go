@@ -133,7 +133,8 @@ type InquiryStatus struct {
 	Policy  *Policy
 	Project *Project
 	Park    *Park
-	Notes   []InquiryNote // staff replies and the investor's own messages, oldest first
+	Brief   *InvestorBrief // the investor's brief it was sent from
+	Notes   []InquiryNote  // staff replies and the investor's own messages, oldest first
 }
 
 // LoadInquiryStatus finds an inquiry by the hash of its status token.
@@ -165,6 +166,9 @@ func loadInquiry(db *gorm.DB, where string, key any, notes string) (InquiryStatu
 		return s, err
 	}
 	if s.Park, err = takeIfSet[Park](db, in.ParkID); err != nil {
+		return s, err
+	}
+	if s.Brief, err = takeIfSet[InvestorBrief](db, in.BriefID); err != nil {
 		return s, err
 	}
 	err = db.Where(notes, in.ID).Order("created_at, id").Find(&s.Notes).Error

@@ -35,6 +35,7 @@ type SiteFilter struct {
 	MaxRent              decimal.NullDecimal // yuan per m² and month
 	MaxPriceYuan         *int64
 	ReadyBy              *time.Time // ready on or before; an available site without a date is ready now
+	SiteID               int64      // one site only
 	Sort                 string
 	Limit, Offset        int
 }
@@ -66,6 +67,9 @@ func SearchSites(ctx context.Context, db *gorm.DB, f SiteFilter) ([]SiteResult, 
 	}
 	if f.Kind != "" {
 		conds, args["kind"] = append(conds, "s.kind = @kind"), f.Kind
+	}
+	if f.SiteID != 0 {
+		conds, args["site"] = append(conds, "s.id = @site"), f.SiteID
 	}
 	if f.RegionIDs != nil {
 		conds, args["regions"] = append(conds, "pk.region_id IN @regions"), f.RegionIDs
