@@ -175,7 +175,17 @@ var contentTypes = []contentType{
 			areaField("description", "详细介绍", widgetMarkdown),
 			sourceField, statusField, publishAtField,
 		},
-		Children: []childSpec{contactChild("chain_id")},
+		Children: []childSpec{contactChild("chain_id"), {Table: "chain_links", ParentKey: "chain_id", Label: "产业链环节(补链招商)", Fields: []adminField{
+			{Name: "stage", Label: "位置", Widget: widgetChoice, Required: true, Labels: "chainmap.stage.", Choices: models.ChainStages},
+			textField("name", "环节", 100, true), textField("name_en", "英文名称", 200, false),
+			{Name: "presence", Label: "本地情况", Widget: widgetChoice, Required: true, Labels: "chainmap.presence.",
+				Choices: []string{models.LinkPresent, models.LinkWeak, models.LinkGap},
+				Help:    "选“缺失,正在招商”时须填写招商需求。"},
+			textField("description", "环节说明", 1000, false),
+			textField("local_players", "本地企业与项目", 1000, false),
+			textField("sought", "招商需求", 1000, false),
+			sourceField,
+		}, check: checkChainLink}},
 	},
 	{
 		Key: "policies", Table: "policies", Kind: "policy", TitleField: "title", PublicPath: "/policies/",
@@ -398,6 +408,14 @@ func checkBenefitEligibility(row map[string]string, errs fieldErrors, prefix str
 func checkSite(row map[string]string, errs fieldErrors, prefix string) {
 	if area, err := decimal.NewFromString(row["area_m2"]); err == nil && !area.IsPositive() {
 		errs[prefix+"area_m2"] = fieldError{ID: "admin.err.positive"}
+	}
+}
+
+// checkChainLink asks what the region wants in a gap it seeks
+// investment for, as the database's CHECK does.
+func checkChainLink(row map[string]string, errs fieldErrors, prefix string) {
+	if row["presence"] == models.LinkGap && row["sought"] == "" {
+		errs[prefix+"sought"] = fieldError{ID: "chainmap.err.sought"}
 	}
 }
 

@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -81,7 +83,38 @@ func (h *Handler) ShowChain(c echo.Context) error {
 	for _, ct := range d.Contacts {
 		v.Contacts = append(v.Contacts, contactCard(cx, ct))
 	}
+	v.Stages = chainStages(cx, d)
 	v.InquiryPath = inquiryFormPath("chain", d.Chain.Slug)
 	v.Source, v.SourcePath = sourceLine(cx, d.SourceArticle)
 	return render(c, http.StatusOK, views.ChainShow(v))
+}
+
+// chainStages writes a chain's links by stage, each gap with the way to
+// the matcher and the inquiry form for it; nil when no link is entered.
+func chainStages(cx context.Context, d models.ChainDetail) []views.ChainStageView {
+	if len(d.Links) == 0 {
+		return nil
+	}
+	var stages []views.ChainStageView
+	for _, stage := range models.ChainStages {
+		sv := views.ChainStageView{Stage: stage, Label: i18n.T(cx, "chainmap.stage."+stage)}
+		for _, l := range d.Links {
+			if l.Stage != stage {
+				continue
+			}
+			name, _ := i18n.Content(cx, l.Name, l.NameEn)
+			lv := views.ChainLinkView{
+				Anchor: "link-" + strconv.FormatInt(l.ID, 10), Name: name, Presence: l.Presence,
+				PresenceLabel: i18n.T(cx, "chainmap.presence."+l.Presence),
+				Description:   i18n.Chinese(cx, l.Description), LocalPlayers: i18n.Chinese(cx, l.LocalPlayers), Sought: i18n.Chinese(cx, l.Sought),
+			}
+			if l.Presence == models.LinkGap {
+				lv.MatchPath = "/match?" + url.Values{"region": {d.Region.Slug}, "chain": {d.Chain.Slug}}.Encode()
+				lv.InquiryPath = "/inquiries/new?" + url.Values{"chain": {d.Chain.Slug}, "link": {strconv.FormatInt(l.ID, 10)}}.Encode()
+			}
+			sv.Links = append(sv.Links, lv)
+		}
+		stages = append(stages, sv)
+	}
+	return stages
 }

@@ -66,8 +66,36 @@ func (h *Handler) NewInquiry(c echo.Context) error {
 			return err
 		}
 	}
+	if id, err := strconv.ParseInt(c.QueryParam("link"), 10, 64); err == nil && id > 0 {
+		if err := h.prefillFromChainLink(c, &form, id); err != nil {
+			return err
+		}
+	}
 	privatePage(c)
 	return h.renderInquiryForm(c, http.StatusOK, form, nil, "")
+}
+
+// prefillFromChainLink fills the form from a gap in an industry chain that
+// the region seeks investment for: the chain, its region and a first line
+// naming the link. A link that is gone is left out.
+func (h *Handler) prefillFromChainLink(c echo.Context, form *inquiryForm, id int64) error {
+	cx := ctx(c)
+	link, chain, err := models.PublicChainLink(cx, h.db, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	subject, err := models.PublicInquirySubject(cx, h.db, "chain", chain.Slug)
+	if err != nil {
+		return err
+	}
+	form.Chain, form.Region = subject.Slug, subject.RegionSlug
+	chainName, _ := i18n.Content(cx, chain.Name, chain.NameEn)
+	linkName, _ := i18n.Content(cx, link.Name, link.NameEn)
+	form.Message = i18n.T(cx, "chainmap.inquiry.message", map[string]any{"Chain": chainName, "Link": linkName})
+	return nil
 }
 
 // prefillFromBrief fills the form from an investor's brief: its region,

@@ -11,6 +11,7 @@ type ChainDetail struct {
 	Chain         IndustryChain // with Parks
 	Region        Region
 	Policies      []Policy
+	Links         []ChainLink // upstream first, each stage in the editors' order
 	Projects      []Project
 	Contacts      []Contact
 	SourceArticle *NewsArticle
@@ -40,6 +41,10 @@ func LoadChain(ctx context.Context, db *gorm.DB, slug string) (ChainDetail, erro
 				Order("signed_on DESC NULLS LAST, id DESC").Limit(50).Find(&d.Projects).Error
 		},
 		func() error { return db.Where("chain_id = ?", ch.ID).Order("position, id").Find(&d.Contacts).Error },
+		func() error {
+			return db.Where("chain_id = ?", ch.ID).
+				Order("array_position(ARRAY['upstream', 'midstream', 'downstream'], stage), position").Find(&d.Links).Error
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -67,4 +72,16 @@ func PublicChains(ctx context.Context, db *gorm.DB) ([]IndustryChain, error) {
 	var chains []IndustryChain
 	err := db.WithContext(ctx).Scopes(Public("industry_chains")).Order("region_id, id").Find(&chains).Error
 	return chains, err
+}
+
+// PublicChainLink finds a link of a published chain, with its chain.
+func PublicChainLink(ctx context.Context, db *gorm.DB, id int64) (ChainLink, IndustryChain, error) {
+	var link ChainLink
+	var chain IndustryChain
+	db = db.WithContext(ctx)
+	if err := notFound(db.Take(&link, id).Error); err != nil {
+		return link, chain, err
+	}
+	err := notFound(db.Scopes(Public("industry_chains")).Take(&chain, link.ChainID).Error)
+	return link, chain, err
 }

@@ -195,7 +195,7 @@ var tableNames = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+("?[a-z_][a-z0-9_]*"?
 
 // versionedTables are the content tables migration 00020 keeps a version
 // of; models_test checks the list against the database.
-var versionedTables = []string{"benefit_items", "business_measures", "chain_parks", "contacts", "industry_chains",
+var versionedTables = []string{"benefit_items", "business_measures", "chain_links", "chain_parks", "contacts", "industry_chains",
 	"news_articles", "park_sites", "parks", "policies", "policy_chains", "project_appearances",
 	"project_managers", "project_reports", "projects", "region_figures", "regions",
 	"reported_statistics", "signing_events", "uploads"}

@@ -221,7 +221,7 @@ func saveEveryTable(ctx context.Context, db *gorm.DB) error {
 }
 
 // contentTables are the tables with a content version (migration 00020).
-var contentTables = []string{"benefit_items", "business_measures", "chain_parks", "contacts", "industry_chains",
+var contentTables = []string{"benefit_items", "business_measures", "chain_links", "chain_parks", "contacts", "industry_chains",
 	"news_articles", "park_sites", "parks", "policies", "policy_chains", "project_appearances",
 	"project_managers", "project_reports", "projects", "region_figures", "regions",
 	"reported_statistics", "signing_events", "uploads"}
