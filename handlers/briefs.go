@@ -322,7 +322,7 @@ func (h *Handler) ShowBrief(c echo.Context) error {
 		}
 		title, _ := i18n.Content(cx, m.Title, m.TitleEn)
 		g := &v.Measures[len(v.Measures)-1]
-		g.Items = append(g.Items, views.LinkItem{Name: title, Text: i18n.Chinese(cx, m.Description)})
+		g.Items = append(g.Items, views.LinkItem{Name: title, Text: content(cx, m.Description, m.DescriptionEn)})
 	}
 	c.Response().Header().Set("X-Robots-Tag", "noindex")
 	c.Response().Header().Set("Referrer-Policy", "no-referrer") // the address is the only key to the brief

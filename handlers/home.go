@@ -45,7 +45,7 @@ func homeView(ctx context.Context, s models.HomeSummary, page views.Page) views.
 			Source: i18n.Chinese(ctx, f.SourceNote),
 		}
 		if f.AsOf != "" {
-			stat.Detail += " · " + i18n.Chinese(ctx, f.AsOf)
+			stat.Detail += " · " + content(ctx, f.AsOf, f.AsOfEn)
 		}
 		if f.SourceArticle != nil {
 			stat.Source = i18n.Chinese(ctx, f.SourceArticle.SourceName)
@@ -96,7 +96,7 @@ func eventRow(ctx context.Context, e models.SigningEvent) views.EventRow {
 // newsRow shapes a news article for a list.
 func newsRow(ctx context.Context, a models.NewsArticle) views.NewsRow {
 	title, _ := i18n.Content(ctx, a.Title, a.TitleEn)
-	summary, fallback := i18n.Content(ctx, a.Summary, "")
+	summary, fallback := i18n.Content(ctx, a.Summary, a.SummaryEn)
 	if fallback {
 		summary = "" // an English list shows no Chinese summaries
 	}

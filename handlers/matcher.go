@@ -241,12 +241,12 @@ func (f matchForm) query() url.Values {
 func matchItemView(cx context.Context, it models.MatchedBenefit) views.MatchItemView {
 	title, _ := i18n.Content(cx, it.PolicyTitle, it.PolicyTitleEn)
 	item := views.MatchItemView{
-		Benefit:     i18n.T(cx, "benefit.kind."+it.Kind) + " · " + i18n.Chinese(cx, it.Recipient),
+		Benefit:     i18n.T(cx, "benefit.kind."+it.Kind) + " · " + content(cx, it.Recipient, it.RecipientEn),
 		Policy:      views.LinkItem{Path: "/policies/" + it.PolicySlug, Name: title},
 		IssuingBody: i18n.Chinese(cx, it.IssuingBody),
 		Level:       i18n.T(cx, "benefit.level."+it.Level),
 		Amount:      i18n.T(cx, "match.amount.unpublished"),
-		Condition:   i18n.Chinese(cx, it.Condition),
+		Condition:   content(cx, it.Condition, it.ConditionEn),
 	}
 	if it.AmountYuan != nil {
 		item.Amount = views.Yuan(cx, *it.AmountYuan)

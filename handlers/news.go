@@ -52,6 +52,7 @@ func (h *Handler) ShowNews(c echo.Context) error {
 		Crumbs:                []views.Crumb{{Path: "/news", Name: i18n.T(cx, "news.title")}, {Path: "/news/" + a.Slug, Name: row.Title}},
 	}
 	if v.Fallback {
+		v.SummaryEn = a.SummaryEn
 		v.Lang = a.Script // the Chinese original, marked as such for screen readers
 	}
 	return render(c, http.StatusOK, views.NewsShow(v))

@@ -196,7 +196,7 @@ func (h *Handler) ShowPolicy(c echo.Context) error {
 		}
 		v.Benefits = append(v.Benefits, views.BenefitRow{
 			Kind: i18n.T(cx, "benefit.kind."+b.Kind), Level: i18n.T(cx, "benefit.level."+b.Level),
-			Recipient: i18n.Chinese(cx, b.Recipient), Amount: amount, Condition: i18n.Chinese(cx, b.Condition),
+			Recipient: content(cx, b.Recipient, b.RecipientEn), Amount: amount, Condition: content(cx, b.Condition, b.ConditionEn),
 		})
 	}
 	for _, ch := range p.Chains {

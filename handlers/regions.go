@@ -87,7 +87,7 @@ func (h *Handler) regionView(c echo.Context, p models.RegionProfile) views.Regio
 		v.Fallback = v.Fallback || labelFallback
 		row := views.FigureRow{
 			Label: label, Value: views.Figure(cx, f.Value, f.Qualifier, f.Unit), Year: views.Count(int64(f.Year)),
-			AsOf: i18n.Chinese(cx, f.AsOf), Source: i18n.Chinese(cx, f.SourceNote),
+			AsOf: content(cx, f.AsOf, f.AsOfEn), Source: i18n.Chinese(cx, f.SourceNote),
 		}
 		if f.SourceArticle != nil {
 			row.Source = i18n.Chinese(cx, f.SourceArticle.SourceName)
@@ -96,7 +96,7 @@ func (h *Handler) regionView(c echo.Context, p models.RegionProfile) views.Regio
 	}
 	for _, m := range r.Measures {
 		title, _ := i18n.Content(cx, m.Title, m.TitleEn)
-		v.Measures = append(v.Measures, views.LinkItem{Name: title, Text: i18n.Chinese(cx, m.Description)})
+		v.Measures = append(v.Measures, views.LinkItem{Name: title, Text: content(cx, m.Description, m.DescriptionEn)})
 	}
 	for _, child := range p.Children {
 		n, _ := i18n.Content(cx, child.Name, child.NameEn)

@@ -84,3 +84,10 @@ func sourceLine(cx context.Context, a *models.NewsArticle) (source, path string)
 	}
 	return i18n.Chinese(cx, a.SourceName), "/news/" + a.Slug
 }
+
+// content is a record's text in the page's language: the English where
+// it is written, the Chinese otherwise (in the page's script).
+func content(cx context.Context, zh, en string) string {
+	text, _ := i18n.Content(cx, zh, en)
+	return text
+}

@@ -46,7 +46,7 @@ func LoadHomeSummary(ctx context.Context, db *gorm.DB) (HomeSummary, error) {
 var homeStatements = newStatements(func(ctx context.Context) (q struct{ signings, featured, events, regions, news string }) {
 	signingEvents := `FROM signing_events e WHERE ` + publicRow(ctx, "e", "signing_events") + ` AND e.kind IN ` + sqlList(SigningKinds)
 	q.signings = `SELECT count(*), coalesce(sum(e.reported_project_count), 0), coalesce(sum(e.reported_total_yuan), 0) ` + signingEvents
-	q.featured = `SELECT f.label, f.label_en, f.value, f.unit, f.qualifier, f.year, f.as_of, f.source_note, r.name, r.name_en, a.source_name
+	q.featured = `SELECT f.label, f.label_en, f.value, f.unit, f.qualifier, f.year, f.as_of, f.as_of_en, f.source_note, r.name, r.name_en, a.source_name
 		FROM region_figures f JOIN regions r ON r.id = f.region_id
 		LEFT JOIN news_articles a ON a.id = f.source_article_id AND a.deleted_at IS NULL
 		WHERE f.featured AND ` + publicRow(ctx, "r", "regions") + ` ORDER BY f.region_id, f.position`
@@ -62,7 +62,7 @@ var homeStatements = newStatements(func(ctx context.Context) (q struct{ signings
 func scanFeaturedFigure(rows pgx.Rows, f *RegionFigure) error {
 	f.Region = &Region{}
 	var source *string
-	err := rows.Scan(&f.Label, &f.LabelEn, &f.Value, &f.Unit, &f.Qualifier, &f.Year, &f.AsOf, &f.SourceNote,
+	err := rows.Scan(&f.Label, &f.LabelEn, &f.Value, &f.Unit, &f.Qualifier, &f.Year, &f.AsOf, &f.AsOfEn, &f.SourceNote,
 		&f.Region.Name, &f.Region.NameEn, &source)
 	f.SourceArticle = sourceNamed(source)
 	return err

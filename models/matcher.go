@@ -88,7 +88,7 @@ func BenefitCandidates(ctx context.Context, db *gorm.DB, regionID int64, now tim
 	today := now.In(calendar.Beijing).Format(time.DateOnly)
 	var rows []BenefitCandidate
 	err := db.WithContext(ctx).Raw(regionsAboveAndBelow+`
-SELECT b.id, b.policy_id, b.position, b.kind, b.level, b.recipient, b.amount_yuan, b.condition,
+SELECT b.id, b.policy_id, b.position, b.kind, b.level, b.recipient, b.recipient_en, b.amount_yuan, b.condition, b.condition_en,
 	b.chain_id, b.min_investment_yuan, b.qualification, b.qualification_level, b.exclusive_group,
 	p.slug AS policy_slug, p.title AS policy_title, p.title_en AS policy_title_en, p.issuing_body,
 	p.effective_on AS policy_effective_on, p.expires_on AS policy_expires_on,

@@ -15,6 +15,7 @@ type NewsArticle struct {
 	PublishedOn *time.Time `gorm:"type:date"` // nil where the source gives no date
 	Script      string     // zh-Hans, zh-Hant or en: the script it was written in
 	Summary     string
+	SummaryEn   string // an English summary of the Chinese article
 	Body        string
 	Publishing
 }

@@ -46,14 +46,16 @@ const (
 
 // BenefitItem is one thing a policy gives: kind, level, amount and condition.
 type BenefitItem struct {
-	ID         int64
-	PolicyID   int64
-	Position   int
-	Kind       string
-	Level      string
-	Recipient  string // who or what qualifies
-	AmountYuan *int64 // nil where the source gives no amount
-	Condition  string
+	ID          int64
+	PolicyID    int64
+	Position    int
+	Kind        string
+	Level       string
+	Recipient   string // who or what qualifies
+	RecipientEn string
+	AmountYuan  *int64 // nil where the source gives no amount
+	Condition   string
+	ConditionEn string
 
 	// Eligibility, read by the incentive matcher; empty asks nothing.
 	ChainID            *int64 // the industry chain the item is for

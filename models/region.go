@@ -54,6 +54,7 @@ type RegionFigure struct {
 	Qualifier       string
 	Year            int
 	AsOf            string
+	AsOfEn          string
 	SourceArticleID *int64
 	SourceNote      string
 	Featured        bool
@@ -70,5 +71,6 @@ type BusinessMeasure struct {
 	Title           string
 	TitleEn         string
 	Description     string
+	DescriptionEn   string
 	SourceArticleID *int64
 }

@@ -86,12 +86,12 @@ func LoadRegionProfile(ctx context.Context, db *gorm.DB, slug string) (RegionPro
 		})
 		b.Queue(q.figures, args).Query(collect(&p.Region.Figures, func(rows pgx.Rows, f *RegionFigure) error {
 			var source *string
-			err := rows.Scan(&f.Label, &f.LabelEn, &f.Value, &f.Unit, &f.Qualifier, &f.Year, &f.AsOf, &f.SourceNote, &source)
+			err := rows.Scan(&f.Label, &f.LabelEn, &f.Value, &f.Unit, &f.Qualifier, &f.Year, &f.AsOf, &f.AsOfEn, &f.SourceNote, &source)
 			f.SourceArticle = sourceNamed(source)
 			return err
 		}))
 		b.Queue(q.measures, args).Query(collect(&p.Region.Measures, func(rows pgx.Rows, m *BusinessMeasure) error {
-			return rows.Scan(&m.Title, &m.TitleEn, &m.Description)
+			return rows.Scan(&m.Title, &m.TitleEn, &m.Description, &m.DescriptionEn)
 		}))
 		b.Queue(q.ancestors, args).Query(collect(&p.Ancestors, func(rows pgx.Rows, r *Region) error {
 			return rows.Scan(&r.ID, &r.Slug, &r.Name, &r.NameEn)
@@ -138,10 +138,10 @@ var regionStatements = newStatements(func(ctx context.Context) (q struct {
 			r.transport, r.talent, r.business_environment, r.updated_at, r.source_article_id, a.source_name
 		FROM regions r LEFT JOIN news_articles a ON a.id = r.source_article_id AND a.deleted_at IS NULL
 		WHERE r.slug = @slug AND ` + publicRow(ctx, "r", "regions")
-	q.figures = `SELECT f.label, f.label_en, f.value, f.unit, f.qualifier, f.year, f.as_of, f.source_note, a.source_name
+	q.figures = `SELECT f.label, f.label_en, f.value, f.unit, f.qualifier, f.year, f.as_of, f.as_of_en, f.source_note, a.source_name
 		FROM region_figures f LEFT JOIN news_articles a ON a.id = f.source_article_id AND a.deleted_at IS NULL
 		WHERE f.region_id = (` + region + `) ORDER BY f.position`
-	q.measures = `SELECT m.title, m.title_en, m.description FROM business_measures m WHERE m.region_id = (` + region + `) ORDER BY m.position`
+	q.measures = `SELECT m.title, m.title_en, m.description, m.description_en FROM business_measures m WHERE m.region_id = (` + region + `) ORDER BY m.position`
 	q.ancestors = above + `SELECT r.id, r.slug, r.name, r.name_en FROM up JOIN regions r ON r.id = up.parent_id
 		WHERE NOT up.in_cycle AND r.id <> (` + region + `) ORDER BY up.depth DESC`
 	q.children = `SELECT ` + regionCardColumns("r") + ` FROM regions r WHERE r.parent_id = (` + region + `) AND ` +

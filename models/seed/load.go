@@ -109,7 +109,7 @@ func (l *loader) articles() error {
 		}
 		rec := models.NewsArticle{
 			Slug: a.Slug, Title: a.Title, TitleEn: a.TitleEn, SourceName: a.Source, Author: a.Author,
-			PublishedOn: date(a.Published), Script: a.Script, Summary: a.Summary,
+			PublishedOn: date(a.Published), Script: a.Script, Summary: a.Summary, SummaryEn: a.SummaryEn,
 			Body: strings.TrimSpace(string(body)), Publishing: published(),
 		}
 		if _, _, err := l.upsertBySlug("news_articles", a.Slug, &rec); err != nil {
@@ -137,8 +137,8 @@ func (l *loader) regions() error {
 		figures := make([]models.RegionFigure, len(r.Figures))
 		for i, f := range r.Figures {
 			figures[i] = models.RegionFigure{
-				RegionID: id, Position: i, Label: f.Label, Value: decimal.RequireFromString(f.Value), Unit: f.Unit,
-				Qualifier: f.Qualifier, Year: f.Year, AsOf: f.AsOf, SourceArticleID: l.article(f.Article), Featured: f.Featured,
+				RegionID: id, Position: i, Label: f.Label, LabelEn: f.LabelEn, Value: decimal.RequireFromString(f.Value), Unit: f.Unit,
+				Qualifier: f.Qualifier, Year: f.Year, AsOf: f.AsOf, AsOfEn: f.AsOfEn, SourceArticleID: l.article(f.Article), Featured: f.Featured,
 			}
 		}
 		if err := l.insert("region_figures", &figures, len(figures)); err != nil {
@@ -146,7 +146,8 @@ func (l *loader) regions() error {
 		}
 		measures := make([]models.BusinessMeasure, len(r.Measures))
 		for i, m := range r.Measures {
-			measures[i] = models.BusinessMeasure{RegionID: id, Position: i, Title: m.Title, Description: m.Description, SourceArticleID: l.article(m.Article)}
+			measures[i] = models.BusinessMeasure{RegionID: id, Position: i, Title: m.Title, TitleEn: m.TitleEn, Description: m.Description,
+				DescriptionEn: m.DescriptionEn, SourceArticleID: l.article(m.Article)}
 		}
 		if err := l.insert("business_measures", &measures, len(measures)); err != nil {
 			return err
@@ -159,7 +160,7 @@ func (l *loader) parks() error {
 	for _, p := range parks {
 		rec := models.Park{
 			Slug: p.Slug, RegionID: l.mustID("regions", p.Region), ParentParkID: l.id("parks", p.Parent), Kind: p.Kind,
-			Name: p.Name, NameEn: p.NameEn, FocusIndustries: p.FocusIndustries, Summary: p.Summary,
+			Name: p.Name, NameEn: p.NameEn, FocusIndustries: p.FocusIndustries, Summary: p.Summary, SummaryEn: p.SummaryEn,
 			Description: p.Description, SourceArticleID: l.article(p.Article), Publishing: published(),
 		}
 		if p.AreaKm2 != "" {
@@ -193,7 +194,7 @@ func (l *loader) chains() error {
 	for _, c := range chains {
 		rec := models.IndustryChain{
 			Slug: c.Slug, RegionID: l.mustID("regions", c.Region), Name: c.Name, NameEn: c.NameEn,
-			Summary: c.Summary, SourceArticleID: l.article(c.Article), Publishing: published(),
+			Summary: c.Summary, SummaryEn: c.SummaryEn, SourceArticleID: l.article(c.Article), Publishing: published(),
 		}
 		id, inserted, err := l.upsertBySlug("industry_chains", c.Slug, &rec)
 		if err != nil {
@@ -223,7 +224,7 @@ func (l *loader) contacts() error {
 	for i, c := range contacts {
 		rows[i] = models.Contact{
 			RegionID: l.id("regions", c.Region), ParkID: l.id("parks", c.Park), ChainID: l.id("industry_chains", c.Chain),
-			Name: c.Name, Title: c.Title, Organisation: c.Organisation, Languages: "zh", SourceArticleID: l.article(c.Article),
+			Name: c.Name, NameEn: c.NameEn, Title: c.Title, Organisation: c.Organisation, Languages: "zh", SourceArticleID: l.article(c.Article),
 		}
 	}
 	return l.insert("contacts", &rows, len(rows))
@@ -233,7 +234,7 @@ func (l *loader) policies() error {
 	for _, p := range policies {
 		rec := models.Policy{
 			Slug: p.Slug, RegionID: l.mustID("regions", p.Region), Title: p.Title, TitleEn: p.TitleEn,
-			IssuingBody: p.IssuingBody, Summary: p.Summary, Body: p.Body, SourceArticleID: l.article(p.Article),
+			IssuingBody: p.IssuingBody, Summary: p.Summary, SummaryEn: p.SummaryEn, Body: p.Body, SourceArticleID: l.article(p.Article),
 			Publishing: published(),
 		}
 		id, inserted, err := l.upsertBySlug("policies", p.Slug, &rec)
@@ -245,7 +246,7 @@ func (l *loader) policies() error {
 		}
 		benefits := make([]models.BenefitItem, len(p.Benefits))
 		for i, b := range p.Benefits {
-			benefits[i] = models.BenefitItem{PolicyID: id, Position: i, Kind: b.Kind, Level: b.Level, Recipient: b.Recipient, AmountYuan: b.AmountYuan, Condition: b.Condition,
+			benefits[i] = models.BenefitItem{PolicyID: id, Position: i, Kind: b.Kind, Level: b.Level, Recipient: b.Recipient, RecipientEn: b.RecipientEn, AmountYuan: b.AmountYuan, Condition: b.Condition, ConditionEn: b.ConditionEn,
 				Qualification: b.Qual, QualificationLevel: b.QualLevel, ExclusiveGroup: b.Group}
 			if b.Chain != "" {
 				chain := l.mustID("industry_chains", b.Chain)
@@ -271,7 +272,7 @@ func (l *loader) events() error {
 		rec := models.SigningEvent{
 			Slug: e.Slug, RegionID: l.mustID("regions", e.Region), Kind: e.Kind, Name: e.Name, NameEn: e.NameEn,
 			HeldOn: *date(e.HeldOn), Place: e.Place, Organiser: e.Organiser, ReportedProjectCount: e.Projects,
-			ReportedCompanyCount: e.Companies, ReportedTotalYuan: e.TotalYuan, Summary: e.Summary,
+			ReportedCompanyCount: e.Companies, ReportedTotalYuan: e.TotalYuan, Summary: e.Summary, SummaryEn: e.SummaryEn,
 			SourceArticleID: l.article(e.Article), Publishing: published(),
 		}
 		if _, _, err := l.upsertBySlug("signing_events", e.Slug, &rec); err != nil {
@@ -284,10 +285,10 @@ func (l *loader) events() error {
 func (l *loader) projects() error {
 	for _, p := range projects {
 		rec := models.Project{
-			Slug: p.Slug, Name: p.Name, Investor: p.Investor, RegionID: l.mustID("regions", p.Region),
+			Slug: p.Slug, Name: p.Name, NameEn: p.NameEn, Investor: p.Investor, RegionID: l.mustID("regions", p.Region),
 			ChainID: l.id("industry_chains", p.Chain), ParkID: l.id("parks", p.Park),
 			Category: p.Category, BuildType: p.BuildType, CompletedInvestmentYuan: p.CompletedYuan, Stage: p.Stage,
-			Flag: models.FlagNone, Summary: p.Summary, SourceArticleID: l.article(p.Article), Publishing: published(),
+			Flag: models.FlagNone, Summary: p.Summary, SummaryEn: p.SummaryEn, SourceArticleID: l.article(p.Article), Publishing: published(),
 		}
 		if p.Event != "" {
 			held := *date(eventHeldOn(p.Event))

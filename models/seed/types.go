@@ -21,6 +21,7 @@ type articleSeed struct {
 	Source, Author  string
 	Published       string // YYYY-MM-DD, or "" where the article is undated
 	Script, Summary string
+	SummaryEn       string // an English summary of the article, nothing added
 }
 
 type regionSeed struct {
@@ -37,17 +38,20 @@ type regionSeed struct {
 
 type figureSeed struct {
 	Label     string
+	LabelEn   string
 	Value     string // exact decimal, never a float
 	Unit      string
 	Qualifier string
 	Year      int
 	AsOf      string
+	AsOfEn    string
 	Article   string
 	Featured  bool
 }
 
 type measureSeed struct {
 	Title, Description, Article string
+	TitleEn, DescriptionEn      string
 }
 
 type parkSeed struct {
@@ -57,6 +61,7 @@ type parkSeed struct {
 	StandardFactoryM2          int64
 	FocusIndustries            string
 	Summary, Description       string
+	SummaryEn                  string
 	Article                    string
 	Sites                      []siteSeed
 }
@@ -67,26 +72,31 @@ type siteSeed struct {
 
 type chainSeed struct {
 	Slug, Region, Name, NameEn, Summary, Article string
+	SummaryEn                                    string
 	Parks                                        []string
 }
 
 type contactSeed struct {
 	Region, Park, Chain       string // exactly one
 	Name, Title, Organisation string
+	NameEn                    string // in pinyin
 	Article                   string
 }
 
 type policySeed struct {
 	Slug, Region, Title, TitleEn, IssuingBody string
 	Summary, Body, Article                    string
+	SummaryEn                                 string
 	Chains                                    []string
 	Benefits                                  []benefitSeed
 }
 
 type benefitSeed struct {
 	Kind, Level, Recipient string
+	RecipientEn            string
 	AmountYuan             *int64
 	Condition              string
+	ConditionEn            string
 	// Eligibility: the chain's slug, the qualification and its level, and
 	// the group of items not granted together.
 	Chain, Qual, QualLevel, Group string
@@ -97,10 +107,12 @@ type eventSeed struct {
 	Projects, Companies                                        *int
 	TotalYuan                                                  *int64
 	Summary, Article                                           string
+	SummaryEn                                                  string
 }
 
 type projectSeed struct {
 	Slug, Name, Investor, Region, Chain, Park, Event string
+	NameEn, SummaryEn                                string
 	Category, BuildType, Stage                       string
 	CompletedYuan                                    int64
 	LandAreaMu                                       string
