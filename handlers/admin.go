@@ -271,8 +271,13 @@ func (h *Handler) AdminDashboard(c echo.Context) error {
 	v := views.AdminDashboardView{Page: h.adminPage(c, i18n.T(cx, "admin.nav.dashboard")), Nav: h.adminNav(c)}
 	for _, ct := range counts {
 		t, _ := contentTypeForTable(ct.Table)
+		english, err := models.CountEnglishParity(cx, h.db, t.editable())
+		if err != nil {
+			return err
+		}
 		v.Counts = append(v.Counts, views.AdminCount{Label: i18n.T(cx, "kind."+t.Kind), Path: t.adminPath(),
-			Published: ct.Published, Scheduled: ct.Scheduled, Drafts: ct.Drafts})
+			Published: ct.Published, Scheduled: ct.Scheduled, Drafts: ct.Drafts,
+			EnglishMissing: english.Missing, EnglishStale: english.Stale, HasEnglish: len(t.englishPairs()) > 0})
 	}
 	recent, _, err := models.AuditEntries(cx, h.db, models.AuditQuery{EntityTypes: visibleAuditTypes(c), Inquiries: inquiryScope(c), Limit: 10})
 	if err != nil {

@@ -69,11 +69,12 @@ func (h *Handler) contentList(t contentType) echo.HandlerFunc {
 		text := q.text("q", 100)
 		state := q.oneOf("state", []string{models.StateDraft, models.StatePublished, models.StateScheduled, models.StateDeleted})
 		mine := t.Key == "projects" && q.oneOf("mine", []string{"1"}) == "1"
+		english := q.oneOf("english", []string{models.EnglishMissing, models.EnglishStale})
 		page := q.page()
 		if err := q.err(); err != nil {
 			return err
 		}
-		query := models.RecordListQuery{Text: text, State: state, Limit: adminListSize, Offset: int(page-1) * adminListSize}
+		query := models.RecordListQuery{Text: text, State: state, English: english, Limit: adminListSize, Offset: int(page-1) * adminListSize}
 		if mine {
 			query.OfficerID = currentStaff(c).ID
 		}
@@ -96,13 +97,23 @@ func (h *Handler) contentList(t contentType) echo.HandlerFunc {
 		for _, s := range []string{models.StateDraft, models.StatePublished, models.StateScheduled, models.StateDeleted} {
 			v.States = append(v.States, views.Option{Value: s, Label: i18n.T(cx, "admin.state."+s), Selected: s == state})
 		}
+		if len(t.englishPairs()) > 0 {
+			v.English = []views.Option{{Value: "", Label: i18n.T(cx, "admin.state.all")}}
+			for _, s := range []string{models.EnglishMissing, models.EnglishStale} {
+				v.English = append(v.English, views.Option{Value: s, Label: i18n.T(cx, "admin.english."+s), Selected: s == english})
+			}
+		}
 		if c.QueryParam("deleted") != "" {
 			v.Notice = i18n.T(cx, "admin.deleted")
 		}
 		for _, it := range items {
-			v.Rows = append(v.Rows, views.AdminListRow{Title: it.Title, Slug: it.Slug, State: it.State,
+			row := views.AdminListRow{Title: it.Title, Slug: it.Slug, State: it.State,
 				StateLabel: stateLabel(c, it.State, it.PublishAt), Updated: views.DateTime(cx, it.UpdatedAt),
-				EditPath: t.recordPath(it.ID), PublicPath: t.PublicPath + it.Slug})
+				EditPath: t.recordPath(it.ID), PublicPath: t.PublicPath + it.Slug, English: it.English}
+			if it.English != "" {
+				row.EnglishLabel = i18n.T(cx, "admin.english."+it.English)
+			}
+			v.Rows = append(v.Rows, row)
 		}
 		return render(c, http.StatusOK, views.AdminList(v))
 	}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/shopspring/decimal"
 
 	"investportal/models"
@@ -129,11 +131,15 @@ var contentTypes = []contentType{
 			textField("unit", "单位", 20, false),
 			{Name: "qualifier", Label: "限定", Widget: widgetChoice, Choices: []string{"", "over", "about"}},
 			{Name: "year", Label: "年份", Widget: widgetInt, Required: true},
-			textField("as_of", "统计口径", 100, false),
+			textField("as_of", "统计口径", 100, false), textField("as_of_en", "英文统计口径", 200, false),
 			{Name: "source_article_id", Label: "来源新闻", Widget: widgetRef, Ref: "news"},
 			textField("source_note", "来源说明", 300, false),
 			{Name: "featured", Label: "首页展示", Widget: widgetCheckbox},
-		}, check: checkFigure}, contactChild("region_id")},
+		}, check: checkFigure}, {Table: "business_measures", ParentKey: "region_id", Label: "营商环境措施(投资简报中的审批服务)", Fields: []adminField{
+			textField("title", "措施", 200, true), textField("title_en", "英文措施", 400, false),
+			textField("description", "说明", 2000, false), textField("description_en", "英文说明", 4000, false),
+			sourceField,
+		}}, contactChild("region_id")},
 		ParentField: "parent_id",
 	},
 	{
@@ -204,9 +210,9 @@ var contentTypes = []contentType{
 			{Name: "kind", Label: "类别", Widget: widgetChoice, Required: true, Labels: "benefit.kind.", Choices: models.BenefitKinds},
 			{Name: "level", Label: "级别", Widget: widgetChoice, Labels: "benefit.level.",
 				Choices: []string{"", models.LevelNational, models.LevelProvincial, models.LevelCity, models.LevelDistrict}},
-			textField("recipient", "适用对象", 200, true),
+			textField("recipient", "适用对象", 200, true), textField("recipient_en", "英文适用对象", 400, false),
 			{Name: "amount_yuan", Label: "金额(万元)", Widget: widgetMoney},
-			textField("condition", "条件", 1000, false),
+			textField("condition", "条件", 1000, false), textField("condition_en", "英文条件", 2000, false),
 			// Eligibility, read by the incentive matcher (政策计算器).
 			{Name: "chain_id", Label: "适用产业链", Widget: widgetRef, Ref: "chains", Help: "政策计算器只对所选产业链的项目列出此条;留空则不限产业链。"},
 			{Name: "min_investment_yuan", Label: "最低计划投资(万元)", Widget: widgetMoney, Help: "留空则不限投资额。"},
@@ -287,6 +293,7 @@ var contentTypes = []contentType{
 			{Name: "published_on", Label: "发表日期", Widget: widgetDate},
 			{Name: "script", Label: "原文字体", Widget: widgetChoice, Required: true, Choices: []string{"zh-Hans", "zh-Hant", "en"}},
 			areaField("summary", "摘要", widgetTextarea),
+			{Name: "summary_en", Label: "英文摘要", Widget: widgetTextarea, Max: 2000, Help: "中文原文的英文摘要,如实概括,不添加原文没有的内容;英文页面标明为摘要。"},
 			{Name: "body", Label: "正文", Widget: widgetMarkdown, Max: 100000, Required: true},
 			statusField, publishAtField,
 		},
@@ -339,12 +346,28 @@ func contentTypeByKey(key string) (contentType, bool) {
 
 // editable is what the models need to know of a content type.
 func (t contentType) editable() models.EditableTable {
-	e := models.EditableTable{Table: t.Table, TitleColumn: t.TitleField, Columns: columnsOf(t.Fields)}
+	e := models.EditableTable{Table: t.Table, TitleColumn: t.TitleField, Columns: columnsOf(t.Fields), EnglishPairs: t.englishPairs()}
 	for _, ch := range t.Children {
 		e.Children = append(e.Children, models.ChildTable{Table: ch.Table, ParentKey: ch.ParentKey,
 			FirstPosition: ch.FirstPosition, Columns: columnsOf(ch.Fields)})
 	}
 	return e
+}
+
+// englishPairs are the record's columns written in Chinese with an English
+// column beside them (name and name_en), whose parity the admin shows.
+func (t contentType) englishPairs() []models.EnglishPair {
+	names := map[string]bool{}
+	for _, f := range t.Fields {
+		names[f.Name] = true
+	}
+	var pairs []models.EnglishPair
+	for _, f := range t.Fields {
+		if zh, ok := strings.CutSuffix(f.Name, "_en"); ok && names[zh] {
+			pairs = append(pairs, models.EnglishPair{Chinese: zh, English: f.Name})
+		}
+	}
+	return pairs
 }
 
 func columnsOf(fields []adminField) []models.Column {

@@ -59,10 +59,11 @@ type ChildTable struct {
 
 // EditableTable describes a content table to the admin.
 type EditableTable struct {
-	Table       string
-	TitleColumn string
-	Columns     []Column
-	Children    []ChildTable
+	Table        string
+	TitleColumn  string
+	Columns      []Column
+	Children     []ChildTable
+	EnglishPairs []EnglishPair // the record's own columns kept in Chinese and English
 }
 
 // Record is one content record as canonical text.
@@ -477,6 +478,7 @@ type RecordListQuery struct {
 	Text      string // in the title or slug
 	State     string // one of the States, or "" for everything not deleted
 	OfficerID int64  // projects only: those assigned to this account
+	English   string // EnglishMissing or EnglishStale: only records of that parity
 	Limit     int
 	Offset    int
 }
@@ -487,32 +489,44 @@ type RecordListItem struct {
 	Title     string
 	Slug      string
 	State     string
+	English   string // EnglishMissing, EnglishStale or ""
 	PublishAt *time.Time
 	UpdatedAt time.Time
 }
 
 // ListRecords reads one page of a content table, newest change first.
 func ListRecords(ctx context.Context, db *gorm.DB, t EditableTable, q RecordListQuery) ([]RecordListItem, int64, error) {
+	english := "''"
+	var par parity
+	if len(t.EnglishPairs) > 0 {
+		par = parityOf(t.Table, t.EnglishPairs)
+		english = par.state()
+	}
+	// Columns are named with their table: the parity join brings its own.
+	col := func(name string) string { return t.Table + "." + name }
 	scope := func() *gorm.DB {
 		d := db.WithContext(ctx).Table(t.Table)
+		if len(t.EnglishPairs) > 0 {
+			d = par.filter(d.Joins(par.join), q.English)
+		}
 		switch q.State {
 		case StateDeleted:
-			d = d.Where("deleted_at IS NOT NULL")
+			d = d.Where(col("deleted_at") + " IS NOT NULL")
 		case StateDraft:
-			d = d.Where("deleted_at IS NULL AND status = ?", StatusDraft)
+			d = d.Where(col("deleted_at")+" IS NULL AND "+col("status")+" = ?", StatusDraft)
 		case StatePublished:
-			d = d.Where("deleted_at IS NULL AND status = ? AND (publish_at IS NULL OR publish_at <= now())", StatusPublished)
+			d = d.Where(col("deleted_at")+" IS NULL AND "+col("status")+" = ? AND ("+col("publish_at")+" IS NULL OR "+col("publish_at")+" <= now())", StatusPublished)
 		case StateScheduled:
-			d = d.Where("deleted_at IS NULL AND status = ? AND publish_at > now()", StatusPublished)
+			d = d.Where(col("deleted_at")+" IS NULL AND "+col("status")+" = ? AND "+col("publish_at")+" > now()", StatusPublished)
 		default:
-			d = d.Where("deleted_at IS NULL")
+			d = d.Where(col("deleted_at") + " IS NULL")
 		}
 		if q.OfficerID != 0 {
-			d = d.Where("officer_id = ?", q.OfficerID)
+			d = d.Where(col("officer_id")+" = ?", q.OfficerID)
 		}
 		if q.Text != "" {
 			p := likePattern(q.Text)
-			d = d.Where("("+t.TitleColumn+" ILIKE ? OR slug ILIKE ?)", p, p)
+			d = d.Where("("+col(t.TitleColumn)+" ILIKE ? OR "+col("slug")+" ILIKE ?)", p, p)
 		}
 		return d
 	}
@@ -521,10 +535,10 @@ func ListRecords(ctx context.Context, db *gorm.DB, t EditableTable, q RecordList
 		return nil, 0, err
 	}
 	var items []RecordListItem
-	err := scope().Select(`id, ` + t.TitleColumn + ` AS title, slug, publish_at, updated_at,
-		CASE WHEN deleted_at IS NOT NULL THEN 'deleted' WHEN status = 'draft' THEN 'draft'
-			WHEN publish_at > now() THEN 'scheduled' ELSE 'published' END AS state`).
-		Order("updated_at DESC, id DESC").Limit(q.Limit).Offset(q.Offset).Scan(&items).Error
+	err := scope().Select(col("id") + `, ` + col(t.TitleColumn) + ` AS title, ` + col("slug") + `, ` + col("publish_at") + `, ` + col("updated_at") + `,
+		CASE WHEN ` + col("deleted_at") + ` IS NOT NULL THEN 'deleted' WHEN ` + col("status") + ` = 'draft' THEN 'draft'
+			WHEN ` + col("publish_at") + ` > now() THEN 'scheduled' ELSE 'published' END AS state, ` + english + ` AS english`).
+		Order(col("updated_at") + " DESC, " + col("id") + " DESC").Limit(q.Limit).Offset(q.Offset).Scan(&items).Error
 	return items, total, err
 }
 
