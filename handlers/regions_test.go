@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,7 +84,13 @@ func TestRegionPagesInOtherLanguages(t *testing.T) {
 		t.Errorf("English h1 = %q", got)
 	}
 	if doc.Find(".fallback-notice").Length() != 1 {
-		t.Error("English page with Chinese figure labels shows no notice")
+		t.Error("English page with Chinese descriptions shows no notice")
+	}
+	labels := strings.Join(doc.Find(`[data-testid="figures"] th[scope="row"]`).Map(func(_ int, s *goquery.Selection) string {
+		return s.Contents().First().Text() // the label, without its source's name
+	}), " | ")
+	if regexp.MustCompile(`\p{Han}`).MatchString(labels) {
+		t.Errorf("English figure labels hold Chinese: %q", labels)
 	}
 	if !strings.Contains(doc.Find(`[data-testid="figures"]`).Text(), "over 1 million people") {
 		t.Error("English figures are not converted")
