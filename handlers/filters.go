@@ -180,6 +180,24 @@ func (h *Handler) regionFilter(cx context.Context, r *queryReader, slug string) 
 
 // chainFilter resolves the industry-chain filter to an id, 0 when absent
 // or unknown (which is recorded as a problem).
+// placeFilter resolves a list's region and chain filters: the region's
+// ids as widen gives them (the regions below it, whose records it counts,
+// or above it, whose policies apply there) and the chain's id.
+func (h *Handler) placeFilter(cx context.Context, r *queryReader, region, chain string,
+	widen func(context.Context, int64) ([]int64, error)) (regionIDs []int64, chainID int64, err error) {
+	found, ok, err := h.regionFilter(cx, r, region)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ok {
+		if regionIDs, err = widen(cx, found.ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	chainID, err = h.chainFilter(cx, r, chain)
+	return regionIDs, chainID, err
+}
+
 func (h *Handler) chainFilter(cx context.Context, r *queryReader, slug string) (int64, error) {
 	chain, _, err := resolveSlug(r, "chain", slug, func(slug string) (models.IndustryChain, error) {
 		return h.publicChain(cx, slug)

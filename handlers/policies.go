@@ -38,16 +38,8 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 	if q.Query != "" {
 		filter.Text = i18n.ScriptForms(q.Query) // 補貼 finds 补贴
 	}
-	region, ok, err := h.regionFilter(cx, r, q.Region)
-	if err != nil {
-		return err
-	}
-	if ok {
-		if filter.RegionIDs, err = h.regionIDsAbove(cx, region.ID); err != nil {
-			return err
-		}
-	}
-	if filter.ChainID, err = h.chainFilter(cx, r, q.Chain); err != nil {
+	var err error
+	if filter.RegionIDs, filter.ChainID, err = h.placeFilter(cx, r, q.Region, q.Chain, h.regionIDsAbove); err != nil {
 		return err
 	}
 	if err := r.err(); err != nil {

@@ -93,16 +93,8 @@ func (h *Handler) ListProjects(c echo.Context) error {
 // resolveProjectFilter turns the slugs of a project query into ids,
 // recording the ones that name nothing.
 func (h *Handler) resolveProjectFilter(cx context.Context, r *queryReader, q projectQuery, f *models.ProjectFilter) error {
-	region, ok, err := h.regionFilter(cx, r, q.Region)
-	if err != nil {
-		return err
-	}
-	if ok {
-		if f.RegionIDs, err = h.regionIDsBelow(cx, region.ID); err != nil {
-			return err
-		}
-	}
-	if f.ChainID, err = h.chainFilter(cx, r, q.Chain); err != nil {
+	var err error
+	if f.RegionIDs, f.ChainID, err = h.placeFilter(cx, r, q.Region, q.Chain, h.regionIDsBelow); err != nil {
 		return err
 	}
 	event, ok, err := resolveSlug(r, "event", q.Event, func(slug string) (models.SigningEvent, error) {

@@ -59,16 +59,8 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if f.MinAreaM2.Valid && f.MaxAreaM2.Valid && f.MinAreaM2.Decimal.GreaterThan(f.MaxAreaM2.Decimal) {
 		r.bad("max_area", q.MaxArea)
 	}
-	region, ok, err := h.regionFilter(cx, r, q.Region)
-	if err != nil {
-		return err
-	}
-	if ok {
-		if f.RegionIDs, err = h.regionIDsBelow(cx, region.ID); err != nil {
-			return err
-		}
-	}
-	if f.ChainID, err = h.chainFilter(cx, r, q.Chain); err != nil {
+	var err error
+	if f.RegionIDs, f.ChainID, err = h.placeFilter(cx, r, q.Region, q.Chain, h.regionIDsBelow); err != nil {
 		return err
 	}
 	if err := r.err(); err != nil {
