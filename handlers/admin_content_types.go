@@ -104,8 +104,8 @@ func contactChild(parentKey string) childSpec {
 	return childSpec{Table: "contacts", ParentKey: parentKey, Label: "联系人", Fields: []adminField{
 		textField("name", "姓名", 100, true),
 		textField("name_en", "英文姓名", 200, false),
-		textField("title", "职务", 200, true),
-		textField("organisation", "单位", 200, true),
+		textField("title", "职务", 200, true), textField("title_en", "英文职务", 400, false),
+		textField("organisation", "单位", 200, true), textField("organisation_en", "英文单位", 400, false),
 		{Name: "phone", Label: "电话", Widget: widgetPhone, Max: 30},
 		{Name: "email", Label: "电子邮件", Widget: widgetEmail, Max: 254},
 		{Name: "languages", Label: "语言", Widget: widgetText, Max: 50, Required: true, Help: "如 zh,en"},
@@ -158,7 +158,7 @@ var contentTypes = []contentType{
 			sourceField, statusField, publishAtField,
 		},
 		Children: []childSpec{contactChild("park_id"), {Table: "park_sites", ParentKey: "park_id", Label: "可用场地(智慧选址)", Fields: []adminField{
-			textField("name", "名称", 200, true),
+			textField("name", "名称", 200, true), textField("name_en", "英文名称", 400, false),
 			{Name: "kind", Label: "类型", Widget: widgetChoice, Required: true, Labels: "site.kind.", Choices: []string{models.SiteLand, models.SiteStandardFactory, models.SiteOffice}},
 			{Name: "area_m2", Label: "面积(平方米)", Widget: widgetDecimal, Required: true, Digits: 12},
 			{Name: "rent_yuan_per_m2_month", Label: "租金(元/平方米/月)", Widget: widgetDecimal},
@@ -166,7 +166,7 @@ var contentTypes = []contentType{
 			{Name: "ready_on", Label: "交付日期", Widget: widgetDate, Help: "留空表示现在即可交付(状态为可租售时)。"},
 			{Name: "status", Label: "状态", Widget: widgetChoice, Required: true, Labels: "site.status.",
 				Choices: []string{models.SiteAvailable, models.SiteUnderConstruction, models.SiteReserved, models.SiteTaken}},
-			textField("description", "说明", 1000, false),
+			textField("description", "说明", 1000, false), textField("description_en", "英文说明", 2000, false),
 			sourceField,
 		}, check: checkSite}},
 		ParentField: "parent_park_id",

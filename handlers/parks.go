@@ -115,8 +115,8 @@ func squareMetres(cx context.Context, area decimal.Decimal) string {
 // siteRow writes a park's site in the page's language.
 func siteRow(cx context.Context, s models.ParkSite) views.SiteRow {
 	row := views.SiteRow{
-		Name: i18n.Chinese(cx, s.Name), Kind: i18n.T(cx, "site.kind."+s.Kind), Area: squareMetres(cx, s.AreaM2),
-		Status: i18n.T(cx, "site.status."+s.Status), Description: i18n.Chinese(cx, s.Description),
+		Name: content(cx, s.Name, s.NameEn), Kind: i18n.T(cx, "site.kind."+s.Kind), Area: squareMetres(cx, s.AreaM2),
+		Status: i18n.T(cx, "site.status."+s.Status), Description: content(cx, s.Description, s.DescriptionEn),
 		Rent: i18n.T(cx, "site.ask"), Price: i18n.T(cx, "site.ask"), Ready: views.DatePtr(cx, s.ReadyOn),
 		Available: s.Status == models.SiteAvailable,
 	}

@@ -51,7 +51,7 @@ func contactCard(cx context.Context, c models.Contact) views.ContactCard {
 		}
 	}
 	return views.ContactCard{
-		Name: name, Title: i18n.Chinese(cx, c.Title), Organisation: i18n.Chinese(cx, c.Organisation),
+		Name: name, Title: content(cx, c.Title, c.TitleEn), Organisation: content(cx, c.Organisation, c.OrganisationEn),
 		Phone: c.Phone, Email: c.Email, Languages: strings.Join(langs, ", "),
 	}
 }

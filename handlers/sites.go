@@ -120,7 +120,7 @@ func siteResultView(cx context.Context, s models.SiteResult, policies []models.P
 	}
 	if s.ContactName != "" {
 		item.Contact = contactCard(cx, models.Contact{Name: s.ContactName, NameEn: s.ContactNameEn, Title: s.ContactTitle,
-			Organisation: s.ContactOrganisation, Phone: s.ContactPhone, Email: s.ContactEmail, Languages: s.Languages})
+			TitleEn: s.ContactTitleEn, Organisation: s.ContactOrganisation, OrganisationEn: s.ContactOrganisationEn, Phone: s.ContactPhone, Email: s.ContactEmail, Languages: s.Languages})
 	}
 	for i, p := range policies {
 		if i == sitePolicyLinks {

@@ -31,6 +31,7 @@ func (InvestorBrief) TableName() string { return "investor_briefs" }
 // BriefSite is a site as it was when the brief was made.
 type BriefSite struct {
 	Name, Kind, Status, Description string
+	NameEn, DescriptionEn           string
 	AreaM2                          string
 	RentYuanPerM2Month              string // "" when not published
 	SalePriceYuan                   *int64
@@ -48,7 +49,8 @@ func (b InvestorBrief) ChosenSite() (*BriefSite, error) {
 
 // ChooseSite keeps a site in the brief as it is now.
 func (b *InvestorBrief) ChooseSite(s ParkSite) error {
-	bs := BriefSite{Name: s.Name, Kind: s.Kind, Status: s.Status, Description: s.Description, AreaM2: s.AreaM2.String(),
+	bs := BriefSite{Name: s.Name, NameEn: s.NameEn, Kind: s.Kind, Status: s.Status, Description: s.Description,
+		DescriptionEn: s.DescriptionEn, AreaM2: s.AreaM2.String(),
 		SalePriceYuan: s.SalePriceYuan, ReadyOn: s.ReadyOn}
 	if s.RentYuanPerM2Month.Valid {
 		bs.RentYuanPerM2Month = s.RentYuanPerM2Month.Decimal.String()
@@ -140,7 +142,8 @@ WHERE r.id = @region AND `+publicRow(ctx, "r", "regions"),
 
 // ParkSite is the kept site in the shape of a park's site, to show it alike.
 func (s BriefSite) ParkSite() ParkSite {
-	p := ParkSite{Name: s.Name, Kind: s.Kind, Status: s.Status, Description: s.Description, SalePriceYuan: s.SalePriceYuan, ReadyOn: s.ReadyOn}
+	p := ParkSite{Name: s.Name, NameEn: s.NameEn, Kind: s.Kind, Status: s.Status, Description: s.Description,
+		DescriptionEn: s.DescriptionEn, SalePriceYuan: s.SalePriceYuan, ReadyOn: s.ReadyOn}
 	p.AreaM2, _ = decimal.NewFromString(s.AreaM2)
 	if rent, err := decimal.NewFromString(s.RentYuanPerM2Month); err == nil {
 		p.RentYuanPerM2Month = decimal.NewNullDecimal(rent)

@@ -18,7 +18,9 @@ type Contact struct {
 	Name            string
 	NameEn          string
 	Title           string
+	TitleEn         string
 	Organisation    string
+	OrganisationEn  string
 	Phone           string
 	Email           string
 	Languages       string // comma-separated BCP 47 tags: "zh,en"

@@ -56,6 +56,7 @@ type ParkSite struct {
 	ParkID             int64
 	Position           int
 	Name               string
+	NameEn             string
 	Kind               string
 	AreaM2             decimal.Decimal     `gorm:"column:area_m2"`
 	RentYuanPerM2Month decimal.NullDecimal `gorm:"column:rent_yuan_per_m2_month"`
@@ -63,6 +64,7 @@ type ParkSite struct {
 	ReadyOn            *time.Time `gorm:"type:date"`
 	Status             string
 	Description        string
+	DescriptionEn      string
 	SourceArticleID    *int64
 	UpdatedAt          time.Time
 }

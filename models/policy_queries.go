@@ -188,8 +188,8 @@ func nearestContactsSQL(region string) string {
 }
 
 // contactColumns are a contact as pages show it (handlers' contactCard).
-const contactColumns = `c.id, c.name, c.name_en, c.title, c.organisation, c.phone, c.email, c.languages`
+const contactColumns = `c.id, c.name, c.name_en, c.title, c.title_en, c.organisation, c.organisation_en, c.phone, c.email, c.languages`
 
 func scanContact(rows pgx.Rows, c *Contact) error {
-	return rows.Scan(&c.ID, &c.Name, &c.NameEn, &c.Title, &c.Organisation, &c.Phone, &c.Email, &c.Languages)
+	return rows.Scan(&c.ID, &c.Name, &c.NameEn, &c.Title, &c.TitleEn, &c.Organisation, &c.OrganisationEn, &c.Phone, &c.Email, &c.Languages)
 }

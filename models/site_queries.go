@@ -50,6 +50,7 @@ type SiteResult struct {
 	RegionSlug, RegionName, RegionNameEn  string
 	ContactName, ContactNameEn            string
 	ContactTitle, ContactOrganisation     string
+	ContactTitleEn, ContactOrganisationEn string
 	ContactPhone, ContactEmail, Languages string
 }
 
@@ -119,10 +120,11 @@ func SearchSites(ctx context.Context, db *gorm.DB, f SiteFilter) ([]SiteResult, 
 	args["limit"], args["offset"] = f.Limit, f.Offset
 	var rows []SiteResult
 	err := db.WithContext(ctx).Raw(`
-SELECT s.id, s.park_id, s.position, s.name, s.kind, s.status, s.description, s.area_m2, s.rent_yuan_per_m2_month,
+SELECT s.id, s.park_id, s.position, s.name, s.name_en, s.kind, s.status, s.description, s.description_en, s.area_m2, s.rent_yuan_per_m2_month,
 	s.sale_price_yuan, s.ready_on, s.updated_at, pk.slug AS park_slug, pk.name AS park_name, pk.name_en AS park_name_en, pk.kind AS park_kind,
 	r.id AS region_id, r.slug AS region_slug, r.name AS region_name, r.name_en AS region_name_en,
 	coalesce(c.name, '') AS contact_name, coalesce(c.name_en, '') AS contact_name_en, coalesce(c.title, '') AS contact_title,
+	coalesce(c.title_en, '') AS contact_title_en, coalesce(c.organisation_en, '') AS contact_organisation_en,
 	coalesce(c.organisation, '') AS contact_organisation, coalesce(c.phone, '') AS contact_phone,
 	coalesce(c.email, '') AS contact_email, coalesce(c.languages, '') AS languages
 FROM (SELECT s.* `+from+` ORDER BY `+order+` LIMIT @limit OFFSET @offset) s

@@ -243,7 +243,9 @@ var parks = []parkSeed{
 		Article:     artChifengShenzhen,
 		Sites: []siteSeed{
 			{Name: "高新区标准化厂房(建设中)", Kind: "standard_factory", AreaM2: "500000", Status: "under_construction",
-				Description: "2019年正在加快推进的50万平方米标准化厂房及配套基础设施,外商可直接拎包入住。", Article: artChifengShenzhen},
+				Description: "2019年正在加快推进的50万平方米标准化厂房及配套基础设施,外商可直接拎包入住。", Article: artChifengShenzhen,
+				NameEn:        "High-tech zone standard factories (under construction)",
+				DescriptionEn: "500,000 m² of standard factories and supporting infrastructure being pushed ahead in 2019; foreign investors can move straight in."},
 		},
 	},
 	{
@@ -254,7 +256,9 @@ var parks = []parkSeed{
 		Article: artHongshan,
 		Sites: []siteSeed{
 			{Name: "专业园区标准化厂房", Kind: "standard_factory", AreaM2: "200000", Status: "taken",
-				Description: "已建成20余万平方米,用于拓佳电子、泰领海创、科峰3D打印、恩沃科技4个专业园区。", Article: artHongshan},
+				Description: "已建成20余万平方米,用于拓佳电子、泰领海创、科峰3D打印、恩沃科技4个专业园区。", Article: artHongshan,
+				NameEn:        "Standard factories of the specialised parks",
+				DescriptionEn: "Over 200,000 m² built, used by four specialised parks: Tuojia Electronics, Tailing Haichuang, Kefeng 3D Printing and Enwo Technology."},
 		},
 	},
 	{
@@ -369,15 +373,24 @@ var chains = []chainSeed{
 // The articles name these officials and their posts; they give no phone
 // numbers or e-mail addresses, so staff add those through the admin.
 var contacts = []contactSeed{
-	{Region: "chifeng", Name: "王利", NameEn: "Wang Li", Title: "党组书记、局长", Organisation: "赤峰市区域经济合作局", Article: artChifengOpen},
-	{Region: "taiyuan", Name: "何爱萍", NameEn: "He Aiping", Title: "主任", Organisation: "太原市发展和改革委员会", Article: artTaixin},
-	{Region: "gujiao", Name: "李卫平", NameEn: "Li Weiping", Title: "市委书记", Organisation: "中共古交市委", Article: artTaixin},
-	{Region: "shanxi", Name: "张效生", NameEn: "Zhang Xiaosheng", Title: "副厅长", Organisation: "山西省商务厅", Article: artTaixin},
-	{Park: "yangqu-modern-agriculture-zone", Name: "常红勤", NameEn: "Chang Hongqin", Title: "党工委副书记、管委会常务副主任", Organisation: "阳曲现代农业产业示范区", Article: artTaixin},
-	{Park: "dingxiang-development-zone", Name: "宋海平", NameEn: "Song Haiping", Title: "党工委书记、管委会主任", Organisation: "定襄经济技术开发区", Article: artTaixin},
-	{Park: "shanxi-transformation-zone", Name: "刘锋", NameEn: "Liu Feng", Title: "省政府副秘书长、党工委书记、管委会主任", Organisation: "山西转型综合改革示范区", Article: artTaixin},
-	{Park: "changzhi-development-zone", Name: "李文斌", NameEn: "Li Wenbin", Title: "党工委书记、管委会主任", Organisation: "长治经济技术开发区", Article: artTaixin},
-	{Park: "jincheng-development-zone", Name: "史小林", NameEn: "Shi Xiaolin", Title: "党工委副书记、管委会副主任", Organisation: "晋城经济技术开发区", Article: artTaixin},
+	{Region: "chifeng", Name: "王利", NameEn: "Wang Li", Title: "党组书记、局长", Organisation: "赤峰市区域经济合作局",
+		TitleEn: "Party secretary and director", OrganisationEn: "Chifeng Regional Economic Cooperation Bureau", Article: artChifengOpen},
+	{Region: "taiyuan", Name: "何爱萍", NameEn: "He Aiping", Title: "主任", Organisation: "太原市发展和改革委员会",
+		TitleEn: "Director", OrganisationEn: "Taiyuan Development and Reform Commission", Article: artTaixin},
+	{Region: "gujiao", Name: "李卫平", NameEn: "Li Weiping", Title: "市委书记", Organisation: "中共古交市委",
+		TitleEn: "Party secretary of the city", OrganisationEn: "Gujiao Municipal Committee of the Communist Party of China", Article: artTaixin},
+	{Region: "shanxi", Name: "张效生", NameEn: "Zhang Xiaosheng", Title: "副厅长", Organisation: "山西省商务厅",
+		TitleEn: "Deputy director-general", OrganisationEn: "Shanxi Provincial Department of Commerce", Article: artTaixin},
+	{Park: "yangqu-modern-agriculture-zone", Name: "常红勤", NameEn: "Chang Hongqin", Title: "党工委副书记、管委会常务副主任", Organisation: "阳曲现代农业产业示范区",
+		TitleEn: "Deputy Party secretary of the working committee and executive deputy director of the management committee", OrganisationEn: "Yangqu Modern Agriculture Demonstration Zone", Article: artTaixin},
+	{Park: "dingxiang-development-zone", Name: "宋海平", NameEn: "Song Haiping", Title: "党工委书记、管委会主任", Organisation: "定襄经济技术开发区",
+		TitleEn: "Party secretary of the working committee and director of the management committee", OrganisationEn: "Dingxiang Economic and Technological Development Zone", Article: artTaixin},
+	{Park: "shanxi-transformation-zone", Name: "刘锋", NameEn: "Liu Feng", Title: "省政府副秘书长、党工委书记、管委会主任", Organisation: "山西转型综合改革示范区",
+		TitleEn: "Deputy secretary-general of the provincial government, Party secretary of the working committee and director of the management committee", OrganisationEn: "Shanxi Transformation and Comprehensive Reform Demonstration Zone", Article: artTaixin},
+	{Park: "changzhi-development-zone", Name: "李文斌", NameEn: "Li Wenbin", Title: "党工委书记、管委会主任", Organisation: "长治经济技术开发区",
+		TitleEn: "Party secretary of the working committee and director of the management committee", OrganisationEn: "Changzhi Economic and Technological Development Zone", Article: artTaixin},
+	{Park: "jincheng-development-zone", Name: "史小林", NameEn: "Shi Xiaolin", Title: "党工委副书记、管委会副主任", Organisation: "晋城经济技术开发区",
+		TitleEn: "Deputy Party secretary of the working committee and deputy director of the management committee", OrganisationEn: "Jincheng Economic and Technological Development Zone", Article: artTaixin},
 }
 
 var policies = []policySeed{

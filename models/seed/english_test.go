@@ -40,6 +40,10 @@ func TestEverySeededRecordHasEnglish(t *testing.T) {
 	for _, p := range parks {
 		check(p.Slug+" name", p.Name, p.NameEn)
 		check(p.Slug+" summary", p.Summary, p.SummaryEn)
+		for _, s := range p.Sites {
+			check(p.Slug+" site", s.Name, s.NameEn)
+			check(p.Slug+" site description", s.Description, s.DescriptionEn)
+		}
 	}
 	for _, c := range chains {
 		check(c.Slug+" name", c.Name, c.NameEn)
@@ -47,6 +51,8 @@ func TestEverySeededRecordHasEnglish(t *testing.T) {
 	}
 	for _, c := range contacts {
 		check("contact", c.Name, c.NameEn)
+		check("contact title", c.Title, c.TitleEn)
+		check("contact organisation", c.Organisation, c.OrganisationEn)
 	}
 	for _, p := range policies {
 		check(p.Slug+" title", p.Title, p.TitleEn)

@@ -179,8 +179,8 @@ func (l *loader) parks() error {
 		sites := make([]models.ParkSite, len(p.Sites))
 		for i, s := range p.Sites {
 			sites[i] = models.ParkSite{
-				ParkID: id, Position: i, Name: s.Name, Kind: s.Kind, AreaM2: decimal.RequireFromString(s.AreaM2),
-				Status: s.Status, Description: s.Description, SourceArticleID: l.article(s.Article),
+				ParkID: id, Position: i, Name: s.Name, NameEn: s.NameEn, Kind: s.Kind, AreaM2: decimal.RequireFromString(s.AreaM2),
+				Status: s.Status, Description: s.Description, DescriptionEn: s.DescriptionEn, SourceArticleID: l.article(s.Article),
 			}
 		}
 		if err := l.insert("park_sites", &sites, len(sites)); err != nil {
@@ -224,7 +224,7 @@ func (l *loader) contacts() error {
 	for i, c := range contacts {
 		rows[i] = models.Contact{
 			RegionID: l.id("regions", c.Region), ParkID: l.id("parks", c.Park), ChainID: l.id("industry_chains", c.Chain),
-			Name: c.Name, NameEn: c.NameEn, Title: c.Title, Organisation: c.Organisation, Languages: "zh", SourceArticleID: l.article(c.Article),
+			Name: c.Name, NameEn: c.NameEn, Title: c.Title, TitleEn: c.TitleEn, Organisation: c.Organisation, OrganisationEn: c.OrganisationEn, Languages: "zh", SourceArticleID: l.article(c.Article),
 		}
 	}
 	return l.insert("contacts", &rows, len(rows))

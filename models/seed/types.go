@@ -68,6 +68,7 @@ type parkSeed struct {
 
 type siteSeed struct {
 	Name, Kind, AreaM2, Status, Description, Article string
+	NameEn, DescriptionEn                            string
 }
 
 type chainSeed struct {
@@ -80,6 +81,7 @@ type contactSeed struct {
 	Region, Park, Chain       string // exactly one
 	Name, Title, Organisation string
 	NameEn                    string // in pinyin
+	TitleEn, OrganisationEn   string
 	Article                   string
 }
 
