@@ -339,8 +339,11 @@ func varyScript(p page) (string, error) {
 		sep = "&"
 	}
 	value := `tostring(math.random(1, 1000000000))`
-	if p.vary == "q" {
+	switch p.vary {
+	case "q":
 		value = `han() .. han()`
+	case "amount": // the matcher refuses more than 1,000,000 of a unit
+		value = `tostring(math.random(1, 999999))`
 	}
 	// wrk's Lua is 5.1: the UTF-8 of a character is written by hand.
 	script := fmt.Sprintf(`math.randomseed(os.time())
