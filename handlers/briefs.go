@@ -68,7 +68,8 @@ func (h *Handler) CreateBrief(c echo.Context) error {
 		return h.briefProblem(c, readMatchForm(q), errs, err)
 	}
 	b := models.InvestorBrief{Token: newRandomKey(), Answers: d.form.query().Encode(), RegionID: d.region.ID,
-		ClientKey: h.keyedHash("client", clientNetwork(c.RealIP()))}
+		// Its own purpose: the key cannot be matched with an inquiry's.
+		ClientKey: h.keyedHash("brief-client", clientNetwork(c.RealIP()))}
 	if d.site != nil {
 		if err := b.ChooseSite(d.site.ParkSite); err != nil {
 			return err
@@ -324,8 +325,7 @@ func (h *Handler) ShowBrief(c echo.Context) error {
 		g := &v.Measures[len(v.Measures)-1]
 		g.Items = append(g.Items, views.LinkItem{Name: title, Text: content(cx, m.Description, m.DescriptionEn)})
 	}
-	c.Response().Header().Set("X-Robots-Tag", "noindex")
-	c.Response().Header().Set("Referrer-Policy", "no-referrer") // the address is the only key to the brief
+	privatePage(c) // the address is the only key to the brief: no caches, referrers or search engines
 	return render(c, http.StatusOK, views.BriefShow(v))
 }
 

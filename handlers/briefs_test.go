@@ -165,6 +165,13 @@ func TestBriefFromMatcherAndSiteToInquiry(t *testing.T) {
 		t.Errorf("message does not name the brief: %q", msg)
 	}
 	filled := validInquiry(inquiry)
+	// A mistake elsewhere in the form keeps the brief attached.
+	unnamed := validInquiry(inquiry)
+	unnamed.Set("name", "")
+	rec = v.post("/inquiries", unnamed)
+	if rec.Code != http.StatusUnprocessableEntity || parse(t, rec).Find(`input[name="brief"]`).AttrOr("value", "") != token {
+		t.Errorf("re-shown form lost its brief: %d", rec.Code)
+	}
 	if rec := v.post("/inquiries", filled); rec.Code != http.StatusSeeOther {
 		t.Fatalf("inquiry = %d\n%s", rec.Code, rec.Body.String())
 	}
@@ -298,4 +305,14 @@ func TestBriefsAreLimitedPerNetwork(t *testing.T) {
 	other := newVisitor(t, e, "198.51.100.40")
 	otherForm, _ := briefForm(t, other, "/briefs/new?region=chifeng")
 	makeBrief(t, other, otherForm)
+
+	// An hour on, the network may make briefs again, and the keys of the
+	// old ones are forgotten.
+	dbtest.MustExec(t, db, "UPDATE investor_briefs SET created_at = created_at - interval '61 minutes'")
+	makeBrief(t, v, form)
+	var keyed int64
+	db.Raw("SELECT count(*) FROM investor_briefs WHERE client_key IS NOT NULL").Scan(&keyed)
+	if keyed != 1 {
+		t.Errorf("%d briefs still keep their network, want only the newest", keyed)
+	}
 }

@@ -178,8 +178,6 @@ func (h *Handler) regionFilter(cx context.Context, r *queryReader, slug string) 
 	})
 }
 
-// chainFilter resolves the industry-chain filter to an id, 0 when absent
-// or unknown (which is recorded as a problem).
 // placeFilter resolves a list's region and chain filters: the region's
 // ids as widen gives them (the regions below it, whose records it counts,
 // or above it, whose policies apply there) and the chain's id.
@@ -198,6 +196,8 @@ func (h *Handler) placeFilter(cx context.Context, r *queryReader, region, chain 
 	return regionIDs, chainID, err
 }
 
+// chainFilter resolves the industry-chain filter to an id, 0 when absent
+// or unknown (which is recorded as a problem).
 func (h *Handler) chainFilter(cx context.Context, r *queryReader, slug string) (int64, error) {
 	chain, _, err := resolveSlug(r, "chain", slug, func(slug string) (models.IndustryChain, error) {
 		return h.publicChain(cx, slug)

@@ -81,7 +81,7 @@ func (h *Handler) NewInquiry(c echo.Context) error {
 func (h *Handler) prefillFromChainLink(c echo.Context, form *inquiryForm, id int64) error {
 	cx := ctx(c)
 	link, chain, err := models.PublicChainLink(cx, h.db, id)
-	if errors.Is(err, models.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) || err == nil && link.Presence != models.LinkGap {
 		return nil
 	}
 	if err != nil {
@@ -120,7 +120,12 @@ func (h *Handler) prefillFromBrief(c echo.Context, form *inquiryForm, token stri
 	answers, _ := url.ParseQuery(b.Answers)
 	form.Brief, form.Region, form.Park = token, places.RegionSlug, places.ParkSlug
 	if chain := answers.Get("chain"); models.ValidSlug(chain) {
-		form.Chain = chain
+		switch _, err := h.publicChain(cx, chain); {
+		case err == nil:
+			form.Chain = chain
+		case !errors.Is(err, models.ErrNotFound):
+			return err
+		}
 	}
 	if amount, unit := answers.Get("amount"), answers.Get("unit"); parseAmount(amount, unit, fieldErrors{}) != nil {
 		form.Amount, form.Unit = amount, unit
@@ -207,6 +212,7 @@ func (h *Handler) CreateInquiry(c echo.Context) error {
 				errs = fieldErrors{}
 			}
 			errs["form"] = fieldError{ID: "inquiry.unknown_subject"}
+			form.Brief = "" // not offered again
 		case err != nil:
 			return h.inquiryNotReceived(c, form, err)
 		}
@@ -340,7 +346,7 @@ func (h *Handler) renderInquiryForm(c echo.Context, status int, f inquiryForm, e
 	if v.RegionOptions, v.ChainOptions, err = h.inquiryOptions(cx, f); err != nil {
 		return err
 	}
-	if f.Brief != "" && errs["form"].ID == "" {
+	if briefTokenPattern.MatchString(f.Brief) {
 		v.Values.Brief = f.Brief
 		v.About = append(v.About, views.LinkItem{Path: "/briefs/" + f.Brief, Name: i18n.T(cx, "brief.inquiry.about"), Meta: i18n.T(cx, "kind.brief")})
 	}

@@ -51,6 +51,11 @@ func TestNoPersonalDataOrTokensInTheLogs(t *testing.T) {
 	follow.Set("message", "罗探针的补充说明")
 	investor.post(status, follow)
 	investor.post("/inquiries", url.Values{"name": {"罗探针"}}) // no CSRF token: refused, and logged as such
+	briefForm, _ := briefForm(t, investor, "/briefs/new?region=chifeng")
+	brief := makeBrief(t, investor, briefForm)
+	investor.get("/briefs/" + brief)
+	investor.get("/inquiries/new?brief=" + brief)
+	secrets = append(secrets, brief)
 
 	stranger := newVisitor(t, e, "192.0.2.141")
 	stranger.post("/admin/login", url.Values{"_csrf": {stranger.csrf()}, "email": {"probe.staff@bureau.example"}, "password": {"probe-password-123"}})
@@ -73,7 +78,8 @@ func TestNoPersonalDataOrTokensInTheLogs(t *testing.T) {
 	}
 
 	got := logs.String()
-	if !strings.Contains(got, "/admin/inquiries?[dropped]") || !strings.Contains(got, "Recipient address rejected") {
+	if !strings.Contains(got, "/admin/inquiries?[dropped]") || !strings.Contains(got, "Recipient address rejected") ||
+		!strings.Contains(got, "/briefs/[redacted]") || !strings.Contains(got, "brief=[redacted]") {
 		t.Fatalf("the logs lack the lines this test is about:\n%s", got)
 	}
 	for _, s := range secrets {

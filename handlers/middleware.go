@@ -106,8 +106,13 @@ func (h *Handler) requestLogger() echo.MiddlewareFunc {
 	})
 }
 
-// statusTokenInPath finds an investor's status token in a request path.
-var statusTokenInPath = regexp.MustCompile(`(/inquiries/status/)[^/?#]+`)
+// statusTokenInPath finds an investor's status token in a request path;
+// briefTokens find a brief's token, the only key to it, in a path or in
+// the inquiry form's query.
+var (
+	statusTokenInPath = regexp.MustCompile(`(/inquiries/status/)[^/?#]+`)
+	briefTokens       = regexp.MustCompile(`(/briefs/|[?&]brief=)[A-Za-z0-9_-]{22}\b`)
+)
 
 // loggableURI is a request URI as the logs may keep it. An investor's
 // status token is as good as a password to their inquiry: it is replaced.
@@ -117,6 +122,7 @@ func loggableURI(uri string) string {
 	if path, _, found := strings.Cut(uri, "?"); found && (path == adminPrefix || strings.HasPrefix(path, adminPrefix+"/")) {
 		uri = path + "?[dropped]"
 	}
+	uri = briefTokens.ReplaceAllString(uri, "${1}[redacted]")
 	return statusTokenInPath.ReplaceAllString(uri, "${1}[redacted]")
 }
 

@@ -83,6 +83,11 @@ func CreateBrief(ctx context.Context, db *gorm.DB, b *InvestorBrief) error {
 		if recent >= BriefsPerClientPerHour {
 			return ErrTooManyBriefs
 		}
+		// Past the limit's hour a brief's network is of no use: forget it.
+		if err := tx.Exec(`UPDATE investor_briefs SET client_key = NULL
+			WHERE client_key IS NOT NULL AND created_at <= now() - interval '1 hour'`).Error; err != nil {
+			return err
+		}
 		return tx.Create(b).Error
 	})
 }

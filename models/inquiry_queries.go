@@ -222,7 +222,7 @@ func AnonymiseClosedInquiries(ctx context.Context, db *gorm.DB, closedBefore tim
 		n = int64(len(ids))
 		if err := tx.Model(&Inquiry{}).Where("id IN ?", ids).Updates(map[string]any{
 			"name": "—", "company": "", "origin": "", "email": "", "phone": "", "message": "—",
-			"client_key": nil, "status_key": nil, "submission_key_hash": nil, "anonymised_at": gorm.Expr("now()"),
+			"client_key": nil, "status_key": nil, "submission_key_hash": nil, "brief_id": nil, "anonymised_at": gorm.Expr("now()"),
 		}).Error; err != nil {
 			return err
 		}

@@ -132,6 +132,9 @@ func TestAnonymiseClosedInquiries(t *testing.T) {
 	open := storeInquiry(t, db, "key-open", "open@example.com")
 	db.Create(&models.InquiryNote{InquiryID: old.ID, Kind: models.NoteMessage, AuthorKind: models.AuthorInvestor, VisibleToInvestor: true, Body: "我的电话是 138…"})
 	db.Create(&models.InquiryNote{InquiryID: old.ID, Kind: models.NoteCall, AuthorKind: models.AuthorStaff, Body: "电话:王芳说预算两亿"})
+	dbtest.MustExec(t, db, `INSERT INTO investor_briefs (token, answers, region_id)
+		SELECT 'AAAAAAAAAAAAAAAAAAAAAA', '', id FROM regions LIMIT 1`)
+	dbtest.MustExec(t, db, "UPDATE inquiries SET brief_id = (SELECT id FROM investor_briefs) WHERE id = ?", old.ID)
 	dbtest.MustExec(t, db, "UPDATE inquiries SET stage = 'closed', close_reason = 'lost', updated_at = now() - interval '800 days' WHERE id = ?", old.ID)
 	dbtest.MustExec(t, db, "UPDATE inquiries SET stage = 'closed', close_reason = 'spam' WHERE id = ?", recent.ID)
 	dbtest.MustExec(t, db, "UPDATE inquiries SET updated_at = now() - interval '800 days' WHERE id = ?", open.ID)
@@ -142,7 +145,7 @@ func TestAnonymiseClosedInquiries(t *testing.T) {
 	}
 	var got models.Inquiry
 	db.Take(&got, old.ID)
-	if got.AnonymisedAt == nil || got.Email != "" || got.Name == "王芳" || got.Message == "咨询" || got.ClientKey != nil || got.StatusKey != nil || got.SubmissionKeyHash != nil {
+	if got.AnonymisedAt == nil || got.Email != "" || got.Name == "王芳" || got.Message == "咨询" || got.ClientKey != nil || got.StatusKey != nil || got.SubmissionKeyHash != nil || got.BriefID != nil {
 		t.Errorf("still personal: %+v", got)
 	}
 	var bodies []string

@@ -2,7 +2,9 @@
 -- the incentive matcher, the region, and the park and site chosen, kept
 -- so that the brief has a stable address to print, share and attach to an
 -- inquiry. The site is kept as it was when chosen: a park's sites are
--- rewritten when staff save the park. No personal data is kept here.
+-- rewritten when staff save the park. No personal data is kept here: the
+-- creator's network, hashed for the limit on briefs per hour, is cleared
+-- once that hour is past, and an anonymised inquiry forgets its brief.
 
 -- +goose Up
 CREATE TABLE investor_briefs (
@@ -12,10 +14,11 @@ CREATE TABLE investor_briefs (
     region_id   bigint NOT NULL REFERENCES regions (id) ON DELETE CASCADE,
     park_id     bigint REFERENCES parks (id) ON DELETE SET NULL,
     site        jsonb,
-    client_key  bytea NOT NULL, -- a keyed hash of the creator's network, for the creation limit
+    client_key  bytea, -- a keyed hash of the creator's network, for the creation limit; cleared after its hour
     created_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX investor_briefs_client_idx ON investor_briefs (client_key, created_at);
+CREATE INDEX investor_briefs_client_idx ON investor_briefs (client_key, created_at) WHERE client_key IS NOT NULL;
+CREATE INDEX investor_briefs_keyed_idx ON investor_briefs (created_at) WHERE client_key IS NOT NULL;
 ALTER TABLE inquiries ADD COLUMN brief_id bigint REFERENCES investor_briefs (id) ON DELETE SET NULL;
 CREATE INDEX inquiries_brief_id_idx ON inquiries (brief_id) WHERE brief_id IS NOT NULL;
 
