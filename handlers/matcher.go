@@ -136,6 +136,11 @@ func (h *Handler) Match(c echo.Context) error {
 	return h.renderMatch(c, http.StatusOK, f, v)
 }
 
+// matchItemsShown is how many items of each kind an answer lists; the
+// estimate counts them all. Where policies are many, a page of thousands of
+// items helps nobody: the chain or a narrower region does.
+const matchItemsShown = 50
+
 // askMatcher checks the form, finds its region and chain, and answers it
 // in the page's language; errs says what is wrong instead.
 func (h *Handler) askMatcher(cx context.Context, f matchForm) (v views.MatchAnswer, region models.Region, errs fieldErrors, err error) {
@@ -186,13 +191,22 @@ func (h *Handler) askMatcher(cx context.Context, f matchForm) (v views.MatchAnsw
 	if res.Unpriced > 0 {
 		v.Unpriced = i18n.T(cx, "match.unpriced", map[string]any{"N": res.Unpriced})
 	}
+	omitted := 0
 	for _, group := range []struct {
 		outcome string
 		into    *[]views.MatchItemView
 	}{{models.MatchYes, &v.Matched}, {models.MatchUndecided, &v.Undecided}, {models.MatchIfQualify, &v.IfQualify}, {models.MatchSuperseded, &v.Superseded}} {
-		for _, it := range res.Of(group.outcome) {
+		items := res.Of(group.outcome)
+		if len(items) > matchItemsShown {
+			omitted += len(items) - matchItemsShown
+			items = items[:matchItemsShown]
+		}
+		for _, it := range items {
 			*group.into = append(*group.into, matchItemView(cx, it))
 		}
+	}
+	if omitted > 0 {
+		v.Omitted = i18n.T(cx, "match.omitted", map[string]any{"Shown": matchItemsShown, "N": omitted})
 	}
 	query := f.query()
 	v.InquiryPath = "/inquiries/new?" + url.Values{"region": {region.Slug}, "chain": {f.Chain}}.Encode()

@@ -322,3 +322,26 @@ func TestEditorKeepsBenefitEligibility(t *testing.T) {
 		t.Errorf("6000万元 and high-tech: matched = %q", a.groups["matched"])
 	}
 }
+
+// Where policies are many, each group lists the first 50 items and says
+// how many more there are; the estimate counts them all.
+func TestMatcherListsAtMostFiftyOfAKind(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	dbtest.MustExec(t, db, `INSERT INTO policies (slug, region_id, title, issuing_body, status)
+		SELECT 'many-' || g, (SELECT id FROM regions WHERE slug = 'taiyuan'), '测试政策' || g, '测试机关', 'published'
+		FROM generate_series(1, 60) g`)
+	dbtest.MustExec(t, db, `INSERT INTO benefit_items (policy_id, position, kind, recipient, amount_yuan)
+		SELECT id, 0, 'one_time_award', '入驻企业', 10000 FROM policies WHERE slug LIKE 'many-%'`)
+	e := newRouter(db)
+	a := askMatcher(t, e, "/match?region=taiyuan")
+	if n := len(a.groups["matched"]); n != 50 {
+		t.Errorf("%d matched items listed, want 50", n)
+	}
+	doc := parse(t, get(t, e, http.MethodGet, "/match?region=taiyuan"))
+	if omitted := doc.Find(`[data-testid="match-omitted"]`).Text(); !strings.Contains(omitted, "另有10项未列出") {
+		t.Errorf("omitted note = %q", omitted)
+	}
+	if !strings.Contains(a.estimate, "60万元") {
+		t.Errorf("estimate = %q, want the 60 items' 60万元", a.estimate)
+	}
+}

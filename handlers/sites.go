@@ -81,7 +81,7 @@ func (h *Handler) ListSites(c echo.Context) error {
 			regionIDs = append(regionIDs, s.RegionID)
 		}
 	}
-	policies, err := models.PoliciesInForceAt(cx, h.db, regionIDs, time.Now())
+	policies, err := models.PoliciesInForceAt(cx, h.db, regionIDs, time.Now(), sitePolicyLinks)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (h *Handler) ListSites(c echo.Context) error {
 // sitePolicyLinks is how many of the policies in force at a site it names.
 const sitePolicyLinks = 3
 
-func siteResultView(cx context.Context, s models.SiteResult, policies []models.PolicyTitle, chain string) views.SiteResultView {
+func siteResultView(cx context.Context, s models.SiteResult, policies models.PoliciesInForce, chain string) views.SiteResultView {
 	park, _ := i18n.Content(cx, s.ParkName, s.ParkNameEn)
 	region, _ := i18n.Content(cx, s.RegionName, s.RegionNameEn)
 	item := views.SiteResultView{
@@ -122,13 +122,12 @@ func siteResultView(cx context.Context, s models.SiteResult, policies []models.P
 		item.Contact = contactCard(cx, models.Contact{Name: s.ContactName, NameEn: s.ContactNameEn, Title: s.ContactTitle,
 			TitleEn: s.ContactTitleEn, Organisation: s.ContactOrganisation, OrganisationEn: s.ContactOrganisationEn, Phone: s.ContactPhone, Email: s.ContactEmail, Languages: s.Languages})
 	}
-	for i, p := range policies {
-		if i == sitePolicyLinks {
-			item.MorePolicies = i18n.T(cx, "sites.policies.more", map[string]any{"N": len(policies) - sitePolicyLinks})
-			break
-		}
+	for _, p := range policies.First {
 		title, _ := i18n.Content(cx, p.Title, p.TitleEn)
 		item.Policies = append(item.Policies, views.LinkItem{Path: "/policies/" + p.Slug, Name: title})
+	}
+	if more := policies.Total - len(policies.First); more > 0 {
+		item.MorePolicies = i18n.T(cx, "sites.policies.more", map[string]any{"N": more})
 	}
 	match := url.Values{"region": {s.RegionSlug}}
 	if chain != "" {

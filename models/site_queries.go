@@ -140,12 +140,21 @@ type PolicyTitle struct {
 	Slug, Title, TitleEn string
 }
 
-// PoliciesInForceAt lists, for each region given, the public policies in
-// force there today in Beijing: its own and those of the regions above it,
-// newest first.
-func PoliciesInForceAt(ctx context.Context, db *gorm.DB, regionIDs []int64, now time.Time) (map[int64][]PolicyTitle, error) {
+// PoliciesInForce are the first of the policies in force at a place, and
+// how many there are in all.
+type PoliciesInForce struct {
+	First []PolicyTitle
+	Total int
+}
+
+// PoliciesInForceAt gives, for each region given, the first few (newest
+// first) of the public policies in force there today in Beijing, its own
+// and those of the regions above it, and their number. Only the first are
+// read: a city may have thousands.
+func PoliciesInForceAt(ctx context.Context, db *gorm.DB, regionIDs []int64, now time.Time, first int) (map[int64]PoliciesInForce, error) {
 	var rows []struct {
 		Start int64
+		Total int
 		PolicyTitle
 	}
 	err := db.WithContext(ctx).Raw(`
@@ -153,16 +162,21 @@ WITH RECURSIVE up AS (
 	SELECT r.id AS start, r.id, r.parent_id FROM regions r WHERE r.id IN @regions
 	UNION ALL SELECT u.start, r.id, r.parent_id FROM regions r JOIN up u ON r.id = u.parent_id
 )
-SELECT u.start, p.slug, p.title, p.title_en
-FROM up u JOIN policies p ON p.region_id = u.id
-WHERE `+publicRow(ctx, "p", "policies")+`
-	AND (p.effective_on IS NULL OR p.effective_on <= CAST(@today AS date))
-	AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))
-ORDER BY u.start, p.effective_on DESC NULLS LAST, p.id DESC`,
-		map[string]any{"regions": regionIDs, "today": now.In(calendar.Beijing).Format(time.DateOnly)}).Scan(&rows).Error
-	out := map[int64][]PolicyTitle{}
+SELECT start, total, slug, title, title_en FROM (
+	SELECT u.start, p.slug, p.title, p.title_en, count(*) OVER (PARTITION BY u.start) AS total,
+		row_number() OVER (PARTITION BY u.start ORDER BY p.effective_on DESC NULLS LAST, p.id DESC) AS n
+	FROM up u JOIN policies p ON p.region_id = u.id
+	WHERE `+publicRow(ctx, "p", "policies")+`
+		AND (p.effective_on IS NULL OR p.effective_on <= CAST(@today AS date))
+		AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))
+) ranked WHERE n <= @first
+ORDER BY start, n`,
+		map[string]any{"regions": regionIDs, "today": now.In(calendar.Beijing).Format(time.DateOnly), "first": first}).Scan(&rows).Error
+	out := map[int64]PoliciesInForce{}
 	for _, r := range rows {
-		out[r.Start] = append(out[r.Start], r.PolicyTitle)
+		p := out[r.Start]
+		p.First, p.Total = append(p.First, r.PolicyTitle), r.Total
+		out[r.Start] = p
 	}
 	return out, err
 }

@@ -329,6 +329,11 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			return err
 		}},
 	}
+	// Where a sequential scan is the right plan on the bench data, and why.
+	expectedScans := map[string]string{
+		"incentive matcher candidates (Hongshan)": "the matcher weighs every item of every policy in force in, above and below " +
+			"Hongshan: on the bench data half of the 10 000 policies and their 15 000 items, where reading the tables beats any index",
+	}
 	seqScan := regexp.MustCompile(`Seq Scan on (projects|policies|benefit_items|search_documents|project_appearances|park_sites)\b`)
 	fmt.Println("== query plans")
 	for _, c := range cases {
@@ -347,7 +352,10 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 				return fmt.Errorf("explain %s: %w", c.name, err)
 			}
 			verdict := "ok: no sequential scan of a large table"
-			if seqScan.MatchString(strings.Join(plan, "\n")) {
+			switch {
+			case seqScan.MatchString(strings.Join(plan, "\n")) && expectedScans[c.name] != "":
+				verdict = "ok, a sequential scan is expected: " + expectedScans[c.name]
+			case seqScan.MatchString(strings.Join(plan, "\n")):
 				verdict = "SEQUENTIAL SCAN of a large table"
 			}
 			fmt.Printf("%s\n   => %s\n\n", indent(strings.Join(plan, "\n")), verdict)
