@@ -170,39 +170,32 @@ func (h *Handler) askMatcher(cx context.Context, f matchForm) (v views.MatchAnsw
 	}
 
 	now := time.Now()
-	candidates, err := models.BenefitCandidates(cx, h.db, region.ID, now)
+	candidates, unitemised, err := models.BenefitCandidates(cx, h.db, region.ID, now)
 	if err != nil {
 		return v, region, nil, err
 	}
 	res := models.Match(candidates, answers, now)
-	unitemised, err := models.UnitemisedPolicies(cx, h.db, region.ID, now)
-	if err != nil {
-		return v, region, nil, err
-	}
 	for _, p := range unitemised {
 		title, _ := i18n.Content(cx, p.Title, p.TitleEn)
 		v.Unitemised = append(v.Unitemised, views.LinkItem{Path: "/policies/" + p.Slug, Name: title, Meta: i18n.Chinese(cx, p.IssuingBody)})
 	}
 	regionName, _ := i18n.Content(cx, region.Name, region.NameEn)
-	v.Summary = i18n.T(cx, "match.summary", map[string]any{"N": len(res.Of(models.MatchYes)), "Region": regionName})
+	v.Summary = i18n.T(cx, "match.summary", map[string]any{"N": res.Count(models.MatchYes), "Region": regionName})
 	if res.Estimate > 0 {
 		v.Estimate = i18n.T(cx, "match.estimate", map[string]any{"Total": views.Yuan(cx, res.Estimate)})
 	}
 	if res.Unpriced > 0 {
 		v.Unpriced = i18n.T(cx, "match.unpriced", map[string]any{"N": res.Unpriced})
 	}
+	groups := map[string]*[]views.MatchItemView{models.MatchYes: &v.Matched, models.MatchUndecided: &v.Undecided,
+		models.MatchIfQualify: &v.IfQualify, models.MatchSuperseded: &v.Superseded}
 	omitted := 0
-	for _, group := range []struct {
-		outcome string
-		into    *[]views.MatchItemView
-	}{{models.MatchYes, &v.Matched}, {models.MatchUndecided, &v.Undecided}, {models.MatchIfQualify, &v.IfQualify}, {models.MatchSuperseded, &v.Superseded}} {
-		items := res.Of(group.outcome)
-		if len(items) > matchItemsShown {
-			omitted += len(items) - matchItemsShown
-			items = items[:matchItemsShown]
-		}
-		for _, it := range items {
-			*group.into = append(*group.into, matchItemView(cx, it))
+	for i := range res.Items {
+		it := &res.Items[i]
+		if group := groups[it.Outcome]; len(*group) < matchItemsShown {
+			*group = append(*group, matchItemView(cx, *it))
+		} else {
+			omitted++
 		}
 	}
 	if omitted > 0 {
