@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"investportal/models"
+	"investportal/models/calendar"
 	"investportal/views"
 	"investportal/views/i18n"
 )
@@ -75,15 +75,14 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var regionIDs []int64
+	policies := map[int64]models.PoliciesInForce{}
 	for _, s := range sites {
-		if !slices.Contains(regionIDs, s.RegionID) {
-			regionIDs = append(regionIDs, s.RegionID)
+		if _, done := policies[s.RegionID]; done {
+			continue
 		}
-	}
-	policies, err := models.PoliciesInForceAt(cx, h.db, regionIDs, time.Now(), sitePolicyLinks)
-	if err != nil {
-		return err
+		if policies[s.RegionID], err = h.policiesInForceAt(cx, s.RegionID); err != nil {
+			return err
+		}
 	}
 	form, err := h.siteFilterForm(cx, q)
 	if err != nil {
@@ -109,6 +108,18 @@ func (h *Handler) ListSites(c echo.Context) error {
 
 // sitePolicyLinks is how many of the policies in force at a site it names.
 const sitePolicyLinks = 3
+
+// policiesInForceAt are the first policies in force in a region today and
+// their number, kept in the data memo: every site of a region names the
+// same ones, and a city may have thousands to rank.
+func (h *Handler) policiesInForceAt(cx context.Context, regionID int64) (models.PoliciesInForce, error) {
+	now := time.Now()
+	key := "in-force/" + strconv.FormatInt(regionID, 10) + "/" + now.In(calendar.Beijing).Format(time.DateOnly)
+	return pageData(h, cx, key, func(cx context.Context) (models.PoliciesInForce, error) {
+		all, err := models.PoliciesInForceAt(cx, h.db, []int64{regionID}, now, sitePolicyLinks)
+		return all[regionID], err
+	})
+}
 
 func siteResultView(cx context.Context, s models.SiteResult, policies models.PoliciesInForce, chain string) views.SiteResultView {
 	park, _ := i18n.Content(cx, s.ParkName, s.ParkNameEn)
