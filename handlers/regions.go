@@ -76,10 +76,8 @@ func (h *Handler) regionView(c echo.Context, p models.RegionProfile) views.Regio
 		}),
 	}
 	// The long texts have no English yet: an English page shows them in
-	// Chinese, under the notice.
-	if i18n.FromContext(cx) == i18n.En && r.Description+r.Transport+r.Talent+r.BusinessEnvironment != "" {
-		v.Fallback = true
-	}
+	// Chinese, under a notice that says so.
+	v.PartlyChinese = !v.Fallback && i18n.FromContext(cx) == i18n.En && r.Description+r.Transport+r.Talent+r.BusinessEnvironment != ""
 	v.Crumbs = append(v.Crumbs, views.Crumb{Path: "/regions", Name: i18n.T(cx, "regions.title")})
 	for _, a := range p.Ancestors {
 		n, _ := i18n.Content(cx, a.Name, a.NameEn)

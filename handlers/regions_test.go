@@ -83,8 +83,8 @@ func TestRegionPagesInOtherLanguages(t *testing.T) {
 	if got := doc.Find("h1").First().Contents().First().Text(); strings.TrimSpace(got) != "Chifeng" {
 		t.Errorf("English h1 = %q", got)
 	}
-	if doc.Find(".fallback-notice").Length() != 1 {
-		t.Error("English page with Chinese descriptions shows no notice")
+	if doc.Find(`[data-testid="partly-chinese"]`).Length() != 1 || doc.Find(".fallback-notice").Length() != 1 {
+		t.Error("English page with Chinese descriptions does not say which parts are Chinese")
 	}
 	labels := strings.Join(doc.Find(`[data-testid="figures"] th[scope="row"]`).Map(func(_ int, s *goquery.Selection) string {
 		return s.Contents().First().Text() // the label, without its source's name
