@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -75,14 +77,9 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	policies := map[int64]models.PoliciesInForce{}
-	for _, s := range sites {
-		if _, done := policies[s.RegionID]; done {
-			continue
-		}
-		if policies[s.RegionID], err = h.policiesInForceAt(cx, s.RegionID); err != nil {
-			return err
-		}
+	policies, err := h.policiesInForceAt(cx, sites)
+	if err != nil {
+		return err
 	}
 	form, err := h.siteFilterForm(cx, q)
 	if err != nil {
@@ -109,15 +106,29 @@ func (h *Handler) ListSites(c echo.Context) error {
 // sitePolicyLinks is how many of the policies in force at a site it names.
 const sitePolicyLinks = 3
 
-// policiesInForceAt are the first policies in force in a region today and
-// their number, kept in the data memo: every site of a region names the
-// same ones, and a city may have thousands to rank.
-func (h *Handler) policiesInForceAt(cx context.Context, regionID int64) (models.PoliciesInForce, error) {
+// policiesInForceAt are the first policies in force today in the regions
+// of sites, and their number, read in one statement and kept in the data
+// memo by the set of regions (a few small values, whatever the filter):
+// the same page of sites names the same ones, and a city may have
+// thousands to rank.
+func (h *Handler) policiesInForceAt(cx context.Context, sites []models.SiteResult) (map[int64]models.PoliciesInForce, error) {
+	var regions []int64
+	for _, s := range sites {
+		regions = append(regions, s.RegionID)
+	}
+	slices.Sort(regions)
+	regions = slices.Compact(regions)
+	if len(regions) == 0 {
+		return nil, nil
+	}
 	now := time.Now()
-	key := "in-force/" + strconv.FormatInt(regionID, 10) + "/" + now.In(calendar.Beijing).Format(time.DateOnly)
-	return pageData(h, cx, key, func(cx context.Context) (models.PoliciesInForce, error) {
-		all, err := models.PoliciesInForceAt(cx, h.db, []int64{regionID}, now, sitePolicyLinks)
-		return all[regionID], err
+	key := strings.Builder{}
+	key.WriteString("in-force/" + now.In(calendar.Beijing).Format(time.DateOnly))
+	for _, id := range regions {
+		key.WriteString("/" + strconv.FormatInt(id, 10))
+	}
+	return pageData(h, cx, key.String(), func(cx context.Context) (map[int64]models.PoliciesInForce, error) {
+		return models.PoliciesInForceAt(cx, h.db, regions, now, sitePolicyLinks)
 	})
 }
 

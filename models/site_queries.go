@@ -157,19 +157,32 @@ func PoliciesInForceAt(ctx context.Context, db *gorm.DB, regionIDs []int64, now 
 		Total int
 		PolicyTitle
 	}
+	inForce := publicRow(ctx, "p", "policies") + `
+	AND (p.effective_on IS NULL OR p.effective_on <= CAST(@today AS date))
+	AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))`
+	// The newest few of each region on the way up, from the index on
+	// (region, effective date), then the newest of those; the count reads
+	// only the validity index.
 	err := db.WithContext(ctx).Raw(`
 WITH RECURSIVE up AS (
 	SELECT r.id AS start, r.id, r.parent_id FROM regions r WHERE r.id IN @regions
 	UNION ALL SELECT u.start, r.id, r.parent_id FROM regions r JOIN up u ON r.id = u.parent_id
+), counted AS (
+	SELECT u.start, count(*) AS total FROM up u JOIN policies p ON p.region_id = u.id
+	WHERE `+inForce+`
+	GROUP BY u.start
+), newest AS (
+	SELECT u.start, f.* FROM up u CROSS JOIN LATERAL (
+		SELECT p.id, p.effective_on, p.slug, p.title, p.title_en FROM policies p
+		WHERE p.region_id = u.id AND `+inForce+`
+		ORDER BY p.effective_on DESC NULLS LAST, p.id DESC LIMIT @first
+	) f
 )
 SELECT start, total, slug, title, title_en FROM (
-	SELECT u.start, p.slug, p.title, p.title_en, count(*) OVER (PARTITION BY u.start) AS total,
-		row_number() OVER (PARTITION BY u.start ORDER BY p.effective_on DESC NULLS LAST, p.id DESC) AS n
-	FROM up u JOIN policies p ON p.region_id = u.id
-	WHERE `+publicRow(ctx, "p", "policies")+`
-		AND (p.effective_on IS NULL OR p.effective_on <= CAST(@today AS date))
-		AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))
-) ranked WHERE n <= @first
+	SELECT w.*, row_number() OVER (PARTITION BY w.start ORDER BY w.effective_on DESC NULLS LAST, w.id DESC) AS n
+	FROM newest w
+) ranked JOIN counted USING (start)
+WHERE n <= @first
 ORDER BY start, n`,
 		map[string]any{"regions": regionIDs, "today": now.In(calendar.Beijing).Format(time.DateOnly), "first": first}).Scan(&rows).Error
 	out := map[int64]PoliciesInForce{}
