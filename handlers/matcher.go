@@ -169,12 +169,10 @@ func (h *Handler) askMatcher(cx context.Context, f matchForm) (v views.MatchAnsw
 		return v, region, errs, nil
 	}
 
-	now := time.Now()
-	candidates, unitemised, err := models.BenefitCandidates(cx, h.db, region.ID, now)
+	res, unitemised, err := models.MatchBenefits(cx, h.db, answers, time.Now(), matchItemsShown)
 	if err != nil {
 		return v, region, nil, err
 	}
-	res := models.Match(candidates, answers, now)
 	for _, p := range unitemised {
 		title, _ := i18n.Content(cx, p.Title, p.TitleEn)
 		v.Unitemised = append(v.Unitemised, views.LinkItem{Path: "/policies/" + p.Slug, Name: title, Meta: i18n.Chinese(cx, p.IssuingBody)})
@@ -189,17 +187,11 @@ func (h *Handler) askMatcher(cx context.Context, f matchForm) (v views.MatchAnsw
 	}
 	groups := map[string]*[]views.MatchItemView{models.MatchYes: &v.Matched, models.MatchUndecided: &v.Undecided,
 		models.MatchIfQualify: &v.IfQualify, models.MatchSuperseded: &v.Superseded}
-	omitted := 0
-	for i := range res.Items {
-		it := &res.Items[i]
-		if group := groups[it.Outcome]; len(*group) < matchItemsShown {
-			*group = append(*group, matchItemView(cx, *it))
-		} else {
-			omitted++
-		}
+	for _, it := range res.Items {
+		*groups[it.Outcome] = append(*groups[it.Outcome], matchItemView(cx, it))
 	}
-	if omitted > 0 {
-		v.Omitted = i18n.T(cx, "match.omitted", map[string]any{"Shown": matchItemsShown, "N": omitted})
+	if res.Omitted > 0 {
+		v.Omitted = i18n.T(cx, "match.omitted", map[string]any{"Shown": matchItemsShown, "N": res.Omitted})
 	}
 	query := f.query()
 	v.InquiryPath = "/inquiries/new?" + url.Values{"region": {region.Slug}, "chain": {f.Chain}}.Encode()
@@ -283,9 +275,9 @@ func matchItemView(cx context.Context, it models.MatchedBenefit) views.MatchItem
 		item.Missing = append(item.Missing, i18n.T(cx, "match.reason.qualification.lacking",
 			map[string]any{"Qual": qualificationName(cx, it.Qualification, it.QualificationLevel)}))
 	}
-	if it.SupersededBy != nil {
+	if it.Outcome == models.MatchSuperseded {
 		item.Missing = append(item.Missing, i18n.T(cx, "match.superseded", map[string]any{
-			"Group": i18n.Chinese(cx, it.ExclusiveGroup), "Other": views.YuanPtr(cx, it.SupersededBy.AmountYuan)}))
+			"Group": i18n.Chinese(cx, it.ExclusiveGroup), "Other": views.YuanPtr(cx, it.GrantedInstead)}))
 	}
 	return item
 }

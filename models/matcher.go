@@ -26,7 +26,7 @@ type MatchAnswers struct {
 
 // BenefitCandidate is a benefit item of a policy in force (or not yet in
 // force) that applies in the chosen region, one of its parents, or one of
-// the places within it.
+// the places within it, with the texts an answer shows.
 type BenefitCandidate struct {
 	BenefitItem
 	PolicySlug, PolicyTitle, PolicyTitleEn, IssuingBody string
@@ -36,6 +36,18 @@ type BenefitCandidate struct {
 	// Within: the policy is of a place within the chosen region, so it
 	// applies only if the project goes there.
 	Within bool
+}
+
+// benefitRule is what the matcher weighs of a candidate: its rules, its
+// amount and its policy, without any text. A province may have thousands
+// of candidates; only the few an answer lists are read in full.
+type benefitRule struct {
+	ID, PolicyID                           int64
+	AmountYuan, ChainID, MinInvestmentYuan *int64
+	Qualification, QualificationLevel      string
+	ExclusiveGroup                         string
+	EffectiveOn                            *time.Time
+	Within                                 bool
 }
 
 // Match outcomes.
@@ -59,69 +71,135 @@ type MatchedBenefit struct {
 	Outcome       string
 	Reasons       []MatchReason
 	NotYetInForce bool
-	SupersededBy  *MatchedBenefit // for MatchSuperseded
+	// GrantedInstead is, for MatchSuperseded, the amount of the item of
+	// its group that is granted instead.
+	GrantedInstead *int64
 }
 
 // MatchResult is the matcher's answer.
 type MatchResult struct {
+	// Items are the first items of each outcome, in the order of their
+	// policies (newest first), as many of each as the caller asked for.
 	Items []MatchedBenefit
-	// Estimate sums the published amounts of the matched items;
+	// Counts says how many items each outcome has, listed or not.
+	Counts map[string]int
+	// Omitted is how many items the answer counts but does not list.
+	Omitted int
+	// Estimate sums the published amounts of all the matched items;
 	// Unpriced counts the matched ones whose amount is not published.
 	Estimate, Unpriced int64
 }
 
 // Count is how many items have one outcome.
-func (r MatchResult) Count(outcome string) int {
-	n := 0
-	for i := range r.Items {
-		if r.Items[i].Outcome == outcome {
-			n++
-		}
-	}
-	return n
-}
+func (r MatchResult) Count(outcome string) int { return r.Counts[outcome] }
 
-// BenefitCandidates reads the benefit items of the public policies that
-// may apply in a region: those of the region and the regions above it
-// (they apply there), and those of the regions below it (they apply if the
-// project goes there), leaving out policies that expired before today in
-// Beijing. With them come the policies of those regions that have no items
-// entered, which the answer names without weighing. One round trip, scanned
-// by pgx: a province's thousands of items were two fifths of a request in
-// GORM's reflective scanning.
-func BenefitCandidates(ctx context.Context, db *gorm.DB, regionID int64, now time.Time) (candidates []BenefitCandidate, unitemised []UnitemisedPolicy, err error) {
-	args := pgx.NamedArgs{"region": regionID, "today": now.In(calendar.Beijing).Format(time.DateOnly)}
+// MatchBenefits answers the matcher for a project in the region
+// a.RegionID: it weighs every candidate item (of the policies of the
+// region, the regions above it and those below it, leaving out policies
+// that expired before today in Beijing), sums the estimate over all of
+// them, and reads in full the first listed of each outcome. With the
+// answer come the policies of those regions that have no items entered,
+// which it names without weighing. Weighing reads no text, and the texts
+// are read for at most 4×listed items: a province's thousands of
+// candidates made most of a request's time in scanning texts nobody saw.
+func MatchBenefits(ctx context.Context, db *gorm.DB, a MatchAnswers, now time.Time, listed int) (res MatchResult, unitemised []UnitemisedPolicy, err error) {
+	args := pgx.NamedArgs{"region": a.RegionID, "today": now.In(calendar.Beijing).Format(time.DateOnly)}
 	q := matcherStatements.get(ctx)
+	var rules []benefitRule
 	err = readPage(ctx, db, func(b *pgx.Batch) {
-		b.Queue(q.candidates, args).Query(collect(&candidates, func(rows pgx.Rows, c *BenefitCandidate) error {
-			return rows.Scan(&c.ID, &c.PolicyID, &c.Position, &c.Kind, &c.Level, &c.Recipient, &c.RecipientEn, &c.AmountYuan,
-				&c.Condition, &c.ConditionEn, &c.ChainID, &c.MinInvestmentYuan, &c.Qualification, &c.QualificationLevel,
-				&c.ExclusiveGroup, &c.PolicySlug, &c.PolicyTitle, &c.PolicyTitleEn, &c.IssuingBody, &c.PolicyEffectiveOn,
-				&c.PolicyExpiresOn, &c.RegionSlug, &c.RegionName, &c.RegionNameEn, &c.ChainName, &c.ChainNameEn, &c.Within)
+		b.Queue(q.rules, args).Query(collect(&rules, func(rows pgx.Rows, r *benefitRule) error {
+			return rows.Scan(&r.ID, &r.PolicyID, &r.AmountYuan, &r.ChainID, &r.MinInvestmentYuan, &r.Qualification,
+				&r.QualificationLevel, &r.ExclusiveGroup, &r.EffectiveOn, &r.Within)
 		}))
 		b.Queue(q.unitemised, args).Query(collect(&unitemised, func(rows pgx.Rows, u *UnitemisedPolicy) error {
 			return rows.Scan(&u.Slug, &u.Title, &u.TitleEn, &u.IssuingBody)
 		}))
 	})
-	return candidates, unitemised, err
+	if err != nil {
+		return res, nil, err
+	}
+
+	weighed := make([]weighedRule, 0, len(rules))
+	for i := range rules {
+		if outcome, ok := judge(&rules[i], a, nil); ok {
+			weighed = append(weighed, weighedRule{rule: &rules[i], outcome: outcome, grantedInstead: -1})
+		}
+	}
+	supersede(weighed)
+	res.Counts = map[string]int{}
+	var shown []*weighedRule
+	for i := range weighed {
+		w := &weighed[i]
+		res.Counts[w.outcome]++
+		if res.Counts[w.outcome] <= listed {
+			shown = append(shown, w)
+		} else {
+			res.Omitted++
+		}
+		if w.outcome != MatchYes {
+			continue
+		}
+		if w.rule.AmountYuan != nil {
+			res.Estimate += *w.rule.AmountYuan
+		} else {
+			res.Unpriced++
+		}
+	}
+	if len(shown) == 0 {
+		return res, unitemised, nil
+	}
+
+	ids := make([]int64, len(shown))
+	for i, w := range shown {
+		ids[i] = w.rule.ID
+	}
+	var texts []BenefitCandidate
+	err = readPage(ctx, db, func(b *pgx.Batch) {
+		b.Queue(q.texts, pgx.NamedArgs{"ids": ids}).Query(collect(&texts, func(rows pgx.Rows, c *BenefitCandidate) error {
+			return rows.Scan(&c.ID, &c.Position, &c.Kind, &c.Level, &c.Recipient, &c.RecipientEn, &c.Condition, &c.ConditionEn,
+				&c.PolicySlug, &c.PolicyTitle, &c.PolicyTitleEn, &c.IssuingBody, &c.PolicyEffectiveOn, &c.PolicyExpiresOn,
+				&c.RegionSlug, &c.RegionName, &c.RegionNameEn, &c.ChainName, &c.ChainNameEn)
+		}))
+	})
+	if err != nil {
+		return res, nil, err
+	}
+	byID := make(map[int64]*BenefitCandidate, len(texts))
+	for i := range texts {
+		byID[texts[i].ID] = &texts[i]
+	}
+	today := now.In(calendar.Beijing).Format(time.DateOnly)
+	for _, w := range shown {
+		c, ok := byID[w.rule.ID]
+		if !ok {
+			continue // deleted between the two reads: the next request weighs without it
+		}
+		r := w.rule
+		c.PolicyID, c.AmountYuan, c.ChainID, c.MinInvestmentYuan = r.PolicyID, r.AmountYuan, r.ChainID, r.MinInvestmentYuan
+		c.Qualification, c.QualificationLevel, c.ExclusiveGroup, c.Within = r.Qualification, r.QualificationLevel, r.ExclusiveGroup, r.Within
+		m := MatchedBenefit{BenefitCandidate: *c, Outcome: w.outcome}
+		judge(r, a, &m.Reasons)
+		m.NotYetInForce = r.EffectiveOn != nil && r.EffectiveOn.Format(time.DateOnly) > today
+		if w.grantedInstead >= 0 {
+			m.GrantedInstead = weighed[w.grantedInstead].rule.AmountYuan
+		}
+		res.Items = append(res.Items, m)
+	}
+	return res, unitemised, nil
 }
 
 // matcherStatements find the policies of the region @region and of those
-// above and below it, in force on @today or later.
-var matcherStatements = newStatements(func(ctx context.Context) (q struct{ candidates, unitemised string }) {
+// above and below it, in force on @today or later, and the texts of the
+// items @ids.
+var matcherStatements = newStatements(func(ctx context.Context) (q struct{ rules, unitemised, texts string }) {
 	applies := `(p.region_id IN (SELECT id FROM above) OR p.region_id IN (SELECT id FROM below))
 	AND ` + publicRow(ctx, "p", "policies") + `
 	AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))`
-	q.candidates = regionsAboveAndBelow + `
-SELECT b.id, b.policy_id, b.position, b.kind, b.level, b.recipient, b.recipient_en, b.amount_yuan, b.condition, b.condition_en,
-	b.chain_id, b.min_investment_yuan, b.qualification, b.qualification_level, b.exclusive_group,
-	p.slug, p.title, p.title_en, p.issuing_body, p.effective_on, p.expires_on,
-	r.slug, r.name, r.name_en, coalesce(c.name, ''), coalesce(c.name_en, ''),
-	p.region_id IN (SELECT id FROM below)
+	q.rules = regionsAboveAndBelow + `
+SELECT b.id, b.policy_id, b.amount_yuan, b.chain_id, b.min_investment_yuan, b.qualification, b.qualification_level,
+	b.exclusive_group, p.effective_on, p.region_id IN (SELECT id FROM below)
 FROM benefit_items b
 JOIN policies p ON p.id = b.policy_id
-JOIN regions r ON r.id = p.region_id
-LEFT JOIN industry_chains c ON c.id = b.chain_id AND ` + publicRow(ctx, "c", "industry_chains") + `
 WHERE ` + applies + `
 ORDER BY p.effective_on DESC NULLS LAST, p.id, b.position`
 	q.unitemised = regionsAboveAndBelow + `
@@ -130,6 +208,15 @@ FROM policies p
 WHERE ` + applies + `
 	AND NOT EXISTS (SELECT 1 FROM benefit_items b WHERE b.policy_id = p.id)
 ORDER BY p.effective_on DESC NULLS LAST, p.id`
+	q.texts = `
+SELECT b.id, b.position, b.kind, b.level, b.recipient, b.recipient_en, b.condition, b.condition_en,
+	p.slug, p.title, p.title_en, p.issuing_body, p.effective_on, p.expires_on,
+	r.slug, r.name, r.name_en, coalesce(c.name, ''), coalesce(c.name_en, '')
+FROM benefit_items b
+JOIN policies p ON p.id = b.policy_id
+JOIN regions r ON r.id = p.region_id
+LEFT JOIN industry_chains c ON c.id = b.chain_id AND ` + publicRow(ctx, "c", "industry_chains") + `
+WHERE b.id = ANY(@ids)`
 	return q
 })
 
@@ -150,77 +237,66 @@ type UnitemisedPolicy struct {
 	Slug, Title, TitleEn, IssuingBody string
 }
 
-// Match checks every candidate against the answers. An item is matched
+// weighedRule is a candidate that is not ruled out, with its outcome and,
+// when superseded, the index of the item granted instead (-1 if none).
+type weighedRule struct {
+	rule           *benefitRule
+	outcome        string
+	grantedInstead int
+}
+
+// judge checks one candidate against the answers. An item is matched
 // when every rule it has is met; undecided when none fails but an answer
 // it needs is missing; "if qualify" when only its qualification is
-// lacking. Of the matched items of one policy and exclusive group, only
-// the highest amount is granted. Items of policies not yet in force are
-// marked; expired ones never reach here.
-func Match(candidates []BenefitCandidate, a MatchAnswers, now time.Time) MatchResult {
-	today := now.In(calendar.Beijing).Format(time.DateOnly)
-	var res MatchResult
-	for _, c := range candidates {
-		m := MatchedBenefit{BenefitCandidate: c}
-		m.NotYetInForce = c.PolicyEffectiveOn != nil && c.PolicyEffectiveOn.Format(time.DateOnly) > today
-		failed, lacking, missing := false, false, false
-		reason := func(rule string, missingAnswer bool) {
-			m.Reasons = append(m.Reasons, MatchReason{Rule: rule, Missing: missingAnswer})
-			missing = missing || missingAnswer
+// lacking; ruled out (ok false) when another rule fails. The rules met or
+// waiting for an answer are appended to reasons, unless it is nil.
+func judge(r *benefitRule, a MatchAnswers, reasons *[]MatchReason) (outcome string, ok bool) {
+	failed, lacking, missing := false, false, false
+	reason := func(rule string, missingAnswer bool) {
+		if reasons != nil {
+			*reasons = append(*reasons, MatchReason{Rule: rule, Missing: missingAnswer})
 		}
-		// Region: a policy of a place within the chosen region applies
-		// only if the project goes there; the form cannot know that.
-		reason("region", c.Within)
-		if c.ChainID != nil {
-			switch {
-			case a.ChainID == 0:
-				reason("chain", true)
-			case a.ChainID == *c.ChainID:
-				reason("chain", false)
-			default:
-				failed = true
-			}
-		}
-		if c.MinInvestmentYuan != nil {
-			switch {
-			case a.InvestmentYuan == nil:
-				reason("investment", true)
-			case *a.InvestmentYuan >= *c.MinInvestmentYuan:
-				reason("investment", false)
-			default:
-				failed = true
-			}
-		}
-		if c.Qualification != "" {
-			if holds(a.Qualifications, c.Qualification, c.QualificationLevel) {
-				reason("qualification", false)
-			} else {
-				lacking = true
-			}
-		}
+		missing = missing || missingAnswer
+	}
+	// Region: a policy of a place within the chosen region applies only
+	// if the project goes there; the form cannot know that.
+	reason("region", r.Within)
+	if r.ChainID != nil {
 		switch {
-		case failed:
-			continue
-		case lacking:
-			m.Outcome = MatchIfQualify
-		case missing:
-			m.Outcome = MatchUndecided
+		case a.ChainID == 0:
+			reason("chain", true)
+		case a.ChainID == *r.ChainID:
+			reason("chain", false)
 		default:
-			m.Outcome = MatchYes
+			failed = true
 		}
-		res.Items = append(res.Items, m)
 	}
-	supersede(res.Items)
-	for _, it := range res.Items {
-		if it.Outcome != MatchYes {
-			continue
+	if r.MinInvestmentYuan != nil {
+		switch {
+		case a.InvestmentYuan == nil:
+			reason("investment", true)
+		case *a.InvestmentYuan >= *r.MinInvestmentYuan:
+			reason("investment", false)
+		default:
+			failed = true
 		}
-		if it.AmountYuan != nil {
-			res.Estimate += *it.AmountYuan
+	}
+	if r.Qualification != "" {
+		if holds(a.Qualifications, r.Qualification, r.QualificationLevel) {
+			reason("qualification", false)
 		} else {
-			res.Unpriced++
+			lacking = true
 		}
 	}
-	return res
+	switch {
+	case failed:
+		return "", false
+	case lacking:
+		return MatchIfQualify, true
+	case missing:
+		return MatchUndecided, true
+	}
+	return MatchYes, true
 }
 
 // holds reports whether the answers meet a qualification at a level: a
@@ -240,33 +316,29 @@ func holds(quals map[string]string, q, level string) bool {
 
 // supersede keeps, of the matched items of one policy and exclusive
 // group, the one with the highest amount (the first, among equals).
-func supersede(items []MatchedBenefit) {
+func supersede(items []weighedRule) {
 	type group struct {
 		policy int64
 		name   string
 	}
 	best := map[group]int{}
 	for i, it := range items {
-		if it.Outcome != MatchYes || it.ExclusiveGroup == "" {
+		if it.outcome != MatchYes || it.rule.ExclusiveGroup == "" {
 			continue
 		}
-		g := group{it.PolicyID, it.ExclusiveGroup}
+		g := group{it.rule.PolicyID, it.rule.ExclusiveGroup}
 		j, seen := best[g]
-		if !seen {
-			best[g] = i
-			continue
-		}
-		if amount(it.AmountYuan) > amount(items[j].AmountYuan) {
+		if !seen || amount(it.rule.AmountYuan) > amount(items[j].rule.AmountYuan) {
 			best[g] = i
 		}
 	}
 	for i := range items {
 		it := &items[i]
-		if it.Outcome != MatchYes || it.ExclusiveGroup == "" {
+		if it.outcome != MatchYes || it.rule.ExclusiveGroup == "" {
 			continue
 		}
-		if j := best[group{it.PolicyID, it.ExclusiveGroup}]; j != i {
-			it.Outcome, it.SupersededBy = MatchSuperseded, &items[j]
+		if j := best[group{it.rule.PolicyID, it.rule.ExclusiveGroup}]; j != i {
+			it.outcome, it.grantedInstead = MatchSuperseded, j
 		}
 	}
 }

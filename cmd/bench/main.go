@@ -321,7 +321,7 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			if err := d.Table("regions").Where("slug = ?", "hongshan").Pluck("id", &hongshan).Error; err != nil {
 				return err
 			}
-			_, _, err := models.BenefitCandidates(ctx, d, hongshan, time.Now())
+			_, _, err := models.MatchBenefits(ctx, d, models.MatchAnswers{RegionID: hongshan}, time.Now(), 50)
 			return err
 		}},
 		{"search 电子 (and its Traditional spelling)", func(d *gorm.DB) error {
