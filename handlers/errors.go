@@ -36,9 +36,12 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+	left, _ := c.Get(visitorLeftKey).(bool)
+	if left || errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
 		// The visitor went away mid-request (closed the tab, a load test
-		// stopping): nobody reads the answer, and it is not a server fault.
+		// stopping): nobody reads the answer, and it is not a server fault,
+		// whatever the error says (a statement cut short may end as "bad
+		// connection" rather than as cancelled).
 		c.Response().Status = 499 // for the request log only: nginx's "client closed request"
 		h.log.Info("client went away", "request_id", requestID(c), "method", c.Request().Method,
 			"uri", loggableURI(c.Request().RequestURI))

@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"database/sql/driver"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -302,6 +304,35 @@ func TestListPagesWeighUnder60KB(t *testing.T) {
 		if total := rec.Body.Len() + cssRec.Body.Len(); total > 60*1024 {
 			t.Errorf("%s weighs %d bytes with its stylesheet, over 60 KB", path, total)
 		}
+	}
+}
+
+// Nor when the statement cut short by the visitor leaving ends as "bad
+// connection" rather than as cancelled: a load test's last requests
+// logged 503s that nobody received.
+func TestVisitorLeavingMidStatementIsNotLoggedAsAnError(t *testing.T) {
+	db := dbtest.New(t, dbtest.Migrated)
+	var logs strings.Builder
+	e := routerWith(db, func(d *handlers.Deps) {
+		d.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		d.RequestTimeout = 10 * time.Second
+	})
+	cx, leave := context.WithCancel(context.Background())
+	e.GET("/test/visitor-leaves", func(echo.Context) error {
+		leave()
+		return fmt.Errorf("reading the page: %w", driver.ErrBadConn)
+	})
+	e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/test/visitor-leaves", nil).WithContext(cx))
+	if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "client went away") {
+		t.Errorf("logs for a request whose visitor left:\n%s", logs.String())
+	}
+	// A visitor still there gets the 503, and it is logged.
+	logs.Reset()
+	e.GET("/test/bad-connection", func(echo.Context) error { return fmt.Errorf("reading the page: %w", driver.ErrBadConn) })
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/test/bad-connection", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("a failed statement for a visitor still there: %d\n%s", rec.Code, logs.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -62,13 +63,22 @@ func requestDeadline(timeout time.Duration) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			cx, cancel := context.WithTimeout(c.Request().Context(), timeout)
+			visitor := c.Request().Context()
+			cx, cancel := context.WithTimeout(visitor, timeout)
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(cx))
-			return next(c)
+			err := next(c)
+			if err != nil && errors.Is(visitor.Err(), context.Canceled) {
+				c.Set(visitorLeftKey, true) // before cancel() makes every request's context look cancelled
+			}
+			return err
 		}
 	}
 }
+
+// visitorLeftKey marks, in the Echo context, a request that failed after
+// its visitor went away.
+const visitorLeftKey = "visitor-left"
 
 // requestLogger writes one structured line per request, with its id.
 func (h *Handler) requestLogger() echo.MiddlewareFunc {
