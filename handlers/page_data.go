@@ -13,10 +13,8 @@ import (
 // is kept until a table it was read from changes, so that after an edit
 // the pages that do not show the edited content are rendered again
 // without reading the database (the page cache keeps nothing across an
-// edit). key names the page and what selects its data. Lists a visitor
-// filters or searches are read afresh: their keys are the visitor's to
-// choose, and a rare combination would only crowd out the pages everyone
-// reads.
+// edit). key names the page and what selects its data. Lists filtered by
+// what a visitor types are read afresh (see listData).
 func pageData[V any](h *Handler, cx context.Context, key string, load func(context.Context) (V, error)) (V, error) {
 	v, err := h.data.Get(cx, h.db, key, func(cx context.Context) (any, error) { return load(cx) })
 	if err != nil {
@@ -24,6 +22,23 @@ func pageData[V any](h *Handler, cx context.Context, key string, load func(conte
 		return zero, err
 	}
 	return v.(V), nil
+}
+
+// keptListPages is how many first pages of a list listData keeps.
+const keptListPages = 5
+
+// listData reads a page of a public list through the data memo when its
+// filter is made only of the portal's own choices (a region, a chain, a
+// kind, a sort) and it is one of the first pages: those are few, and they
+// are what visitors follow links to. A filter with a typed value (an
+// amount, a year, a text) is read afresh: its keys would be the visitor's
+// to choose, and a rare one would only crowd out the pages everyone reads.
+// key names the list and its choices.
+func listData[V any](h *Handler, cx context.Context, typed bool, page int64, key string, load func(context.Context) (V, error)) (V, error) {
+	if typed || page > keptListPages {
+		return load(cx)
+	}
+	return pageData(h, cx, key+"/page-"+strconv.FormatInt(page, 10), load)
 }
 
 // pageDataEntries bounds the memo: a few thousand pages' data (a region's

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -18,6 +19,12 @@ type policyQuery struct {
 }
 
 var policySorts = []string{models.PolicySortNewest, models.PolicySortTitle, models.PolicySortAward}
+
+// policyPage is a page of a policy list and the number of policies in it.
+type policyPage struct {
+	items []models.PolicyListItem
+	total int64
+}
 
 // ListPolicies shows the policies a filter selects. A region selects the
 // policies that apply there: its own and those of the regions above it.
@@ -46,7 +53,13 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 		return err
 	}
 
-	items, total, err := models.SearchPolicies(cx, h.db, filter)
+	// In force today in Beijing: the memo's values end at its midnight.
+	key := fmt.Sprint("policies/", filter.RegionIDs, filter.ChainID, filter.Benefit, filter.Validity, filter.Sort)
+	found, err := listData(h, cx, len(filter.Text) > 0, page, key, func(cx context.Context) (policyPage, error) {
+		items, total, err := models.SearchPolicies(cx, h.db, filter)
+		return policyPage{items, total}, err
+	})
+	items, total := found.items, found.total
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -61,7 +62,11 @@ func (h *Handler) ListProjects(c echo.Context) error {
 		return err
 	}
 
-	result, err := models.SearchProjects(cx, h.db, f)
+	typed := f.MinYuan != nil || f.MaxYuan != nil || f.SignedYear != 0
+	key := fmt.Sprint("projects/", f.RegionIDs, f.ChainID, f.EventID, f.Category, f.Stage, f.Sort)
+	result, err := listData(h, cx, typed, page, key, func(cx context.Context) (models.ProjectPage, error) {
+		return models.SearchProjects(cx, h.db, f)
+	})
 	if err != nil {
 		return err
 	}
