@@ -131,22 +131,35 @@ type statisticsData struct {
 
 // loadStatistics reads the statistics for the request's region filter.
 func (h *Handler) loadStatistics(c echo.Context) (statistics, error) {
-	cx := ctx(c)
-	r := newQueryReader(c)
-	region, ok, err := h.regionFilter(cx, r, r.slug("region"))
+	region, err := h.statisticsRegion(c)
 	if err != nil {
 		return statistics{}, err
 	}
+	return h.statisticsFor(ctx(c), region)
+}
+
+// statisticsRegion is the request's region filter, nil for everywhere.
+func (h *Handler) statisticsRegion(c echo.Context) (*models.Region, error) {
+	r := newQueryReader(c)
+	region, ok, err := h.regionFilter(ctx(c), r, r.slug("region"))
+	if err != nil {
+		return nil, err
+	}
 	if err := r.err(); err != nil {
-		return statistics{}, err
+		return nil, err
 	}
-	var s statistics
-	key := ""
-	if ok {
-		s.region, key = &region, region.Slug
+	if !ok {
+		return nil, nil
 	}
-	if s.statisticsData, err = h.statistics.Get(cx, h.db, key, func(cx context.Context) (statisticsData, error) {
-		return computeStatistics(cx, h.db, s.region)
+	return &region, nil
+}
+
+// statisticsFor reads the statistics of a region (nil: everywhere).
+func (h *Handler) statisticsFor(cx context.Context, region *models.Region) (statistics, error) {
+	s := statistics{region: region}
+	var err error
+	if s.statisticsData, err = h.statistics.Get(cx, h.db, regionSlug(region), func(cx context.Context) (statisticsData, error) {
+		return computeStatistics(cx, h.db, region)
 	}); err != nil {
 		return s, err
 	}
@@ -240,19 +253,39 @@ func statRecords(cx context.Context, st models.Statistics, regions []models.Regi
 	return out
 }
 
-// ShowStatistics is the public statistics page.
+// ShowStatistics is the public statistics page. Its article is written
+// once per region and language and kept in the data memo: writing the
+// charts and the reported rows was most of a miss, their data being
+// memoised already.
 func (h *Handler) ShowStatistics(c echo.Context) error {
-	s, err := h.loadStatistics(c)
+	region, err := h.statisticsRegion(c)
 	if err != nil {
 		return err
 	}
 	cx := ctx(c)
-	regionOpts := regionOptionsOf(cx, s.regions, regionSlug(s.region))
+	key := "statistics-article/" + regionSlug(region) + "/" + string(i18n.FromContext(cx))
+	article, err := pageData(h, cx, key, func(cx context.Context) (string, error) {
+		s, err := h.statisticsFor(cx, region)
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		err = views.StatisticsArticle(statisticsView(cx, s)).Render(cx, &b)
+		return b.String(), err
+	})
+	if err != nil {
+		return err
+	}
 	p := h.page(c, "statistics", i18n.T(cx, "stats.title"), i18n.T(cx, "stats.lead"))
 	p.Query = c.QueryString()
 	p.NoIndex = p.Query != ""
+	return render(c, http.StatusOK, views.StatisticsPage(p, article))
+}
+
+// statisticsView shapes the statistics article in the context's language.
+func statisticsView(cx context.Context, s statistics) views.StatisticsView {
+	regionOpts := regionOptionsOf(cx, s.regions, regionSlug(s.region))
 	v := views.StatisticsView{
-		Page:     p,
 		Form:     views.FilterForm{Action: "/statistics", Selects: []views.SelectField{{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regionOpts}}},
 		Figures:  statFigures(cx, s.stats.Total),
 		Honesty:  totalsNotes(cx, s.stats.Total, nil, nil),
@@ -279,7 +312,7 @@ func (h *Handler) ShowStatistics(c echo.Context) error {
 			Label: i18n.T(cx, "stats.dataset."+d), CSV: "/statistics/" + d + ".csv" + query, JSON: "/statistics/" + d + ".json" + query,
 		})
 	}
-	return render(c, http.StatusOK, views.StatisticsPage(v))
+	return v
 }
 
 func regionSlug(r *models.Region) string {
