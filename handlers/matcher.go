@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"investportal/models"
+	"investportal/models/calendar"
 	"investportal/views"
 	"investportal/views/i18n"
 )
@@ -169,11 +170,21 @@ func (h *Handler) askMatcher(cx context.Context, f matchForm) (v views.MatchAnsw
 		return v, region, errs, nil
 	}
 
-	res, unitemised, err := models.MatchBenefits(cx, h.db, answers, time.Now(), matchItemsShown)
+	now := time.Now()
+	// The candidates do not depend on the answers: one region's are read
+	// once a day, until a table they come from changes.
+	key := "match-candidates/" + strconv.FormatInt(region.ID, 10) + "/" + now.In(calendar.Beijing).Format(time.DateOnly)
+	candidates, err := pageData(h, cx, key, func(cx context.Context) (models.MatchCandidates, error) {
+		return models.LoadMatchCandidates(cx, h.db, region.ID, now)
+	})
 	if err != nil {
 		return v, region, nil, err
 	}
-	for _, p := range unitemised {
+	res, err := models.MatchBenefits(cx, h.db, candidates, answers, now, matchItemsShown)
+	if err != nil {
+		return v, region, nil, err
+	}
+	for _, p := range candidates.Unitemised {
 		title, _ := i18n.Content(cx, p.Title, p.TitleEn)
 		v.Unitemised = append(v.Unitemised, views.LinkItem{Path: "/policies/" + p.Slug, Name: title, Meta: i18n.Chinese(cx, p.IssuingBody)})
 	}

@@ -41,8 +41,10 @@ func listData[V any](h *Handler, cx context.Context, typed bool, page int64, key
 	return pageData(h, cx, key+"/page-"+strconv.FormatInt(page, 10), load)
 }
 
-// pageDataEntries bounds the memo: a few thousand pages' data (a region's
-// profile is the largest, tens of kilobytes with 100 000 projects).
+// pageDataEntries bounds the memo: a few thousand pages' data. Most are
+// a few kilobytes; a region's profile is tens of kilobytes with 100 000
+// projects, and the matcher's candidates for a city with 2 500 policies
+// in and around it (make bench) under a megabyte, one entry a region.
 const pageDataEntries = 2048
 
 // The lists that filters and indexes share.

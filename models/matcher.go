@@ -93,32 +93,42 @@ type MatchResult struct {
 // Count is how many items have one outcome.
 func (r MatchResult) Count(outcome string) int { return r.Counts[outcome] }
 
-// MatchBenefits answers the matcher for a project in the region
-// a.RegionID: it weighs every candidate item (of the policies of the
-// region, the regions above it and those below it, leaving out policies
-// that expired before today in Beijing), sums the estimate over all of
-// them, and reads in full the first listed of each outcome. With the
-// answer come the policies of those regions that have no items entered,
-// which it names without weighing. Weighing reads no text, and the texts
-// are read for at most 4×listed items: a province's thousands of
-// candidates made most of a request's time in scanning texts nobody saw.
-func MatchBenefits(ctx context.Context, db *gorm.DB, a MatchAnswers, now time.Time, listed int) (res MatchResult, unitemised []UnitemisedPolicy, err error) {
-	args := pgx.NamedArgs{"region": a.RegionID, "today": now.In(calendar.Beijing).Format(time.DateOnly)}
+// MatchCandidates are what the matcher weighs for one region on one day:
+// the benefit items of the policies of the region, the regions above it
+// and those below it, leaving out policies that expired before the day in
+// Beijing, as rules without their texts; and the policies of those regions
+// that have no items entered, which an answer names without weighing.
+// They do not depend on the answers, so they may be kept for a day.
+type MatchCandidates struct {
+	rules      []benefitRule
+	Unitemised []UnitemisedPolicy
+}
+
+// LoadMatchCandidates reads the candidates for a project in a region, in
+// one round trip.
+func LoadMatchCandidates(ctx context.Context, db *gorm.DB, regionID int64, now time.Time) (MatchCandidates, error) {
+	args := pgx.NamedArgs{"region": regionID, "today": now.In(calendar.Beijing).Format(time.DateOnly)}
 	q := matcherStatements.get(ctx)
-	var rules []benefitRule
-	err = readPage(ctx, db, func(b *pgx.Batch) {
-		b.Queue(q.rules, args).Query(collect(&rules, func(rows pgx.Rows, r *benefitRule) error {
+	var c MatchCandidates
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		b.Queue(q.rules, args).Query(collect(&c.rules, func(rows pgx.Rows, r *benefitRule) error {
 			return rows.Scan(&r.ID, &r.PolicyID, &r.AmountYuan, &r.ChainID, &r.MinInvestmentYuan, &r.Qualification,
 				&r.QualificationLevel, &r.ExclusiveGroup, &r.EffectiveOn, &r.Within)
 		}))
-		b.Queue(q.unitemised, args).Query(collect(&unitemised, func(rows pgx.Rows, u *UnitemisedPolicy) error {
+		b.Queue(q.unitemised, args).Query(collect(&c.Unitemised, func(rows pgx.Rows, u *UnitemisedPolicy) error {
 			return rows.Scan(&u.Slug, &u.Title, &u.TitleEn, &u.IssuingBody)
 		}))
 	})
-	if err != nil {
-		return res, nil, err
-	}
+	return c, err
+}
 
+// MatchBenefits answers the matcher for the answers a: it weighs every
+// candidate, sums the estimate over all of them, and reads in full the
+// first listed of each outcome. Weighing reads no text, and the texts are
+// read for at most 4×listed items: a province's thousands of candidates
+// made most of a request's time in scanning texts nobody saw.
+func MatchBenefits(ctx context.Context, db *gorm.DB, c MatchCandidates, a MatchAnswers, now time.Time, listed int) (res MatchResult, err error) {
+	rules := c.rules
 	weighed := make([]weighedRule, 0, len(rules))
 	for i := range rules {
 		if outcome, ok := judge(&rules[i], a, nil); ok {
@@ -146,7 +156,7 @@ func MatchBenefits(ctx context.Context, db *gorm.DB, a MatchAnswers, now time.Ti
 		}
 	}
 	if len(shown) == 0 {
-		return res, unitemised, nil
+		return res, nil
 	}
 
 	ids := make([]int64, len(shown))
@@ -155,14 +165,14 @@ func MatchBenefits(ctx context.Context, db *gorm.DB, a MatchAnswers, now time.Ti
 	}
 	var texts []BenefitCandidate
 	err = readPage(ctx, db, func(b *pgx.Batch) {
-		b.Queue(q.texts, pgx.NamedArgs{"ids": ids}).Query(collect(&texts, func(rows pgx.Rows, c *BenefitCandidate) error {
+		b.Queue(matcherStatements.get(ctx).texts, pgx.NamedArgs{"ids": ids}).Query(collect(&texts, func(rows pgx.Rows, c *BenefitCandidate) error {
 			return rows.Scan(&c.ID, &c.Position, &c.Kind, &c.Level, &c.Recipient, &c.RecipientEn, &c.Condition, &c.ConditionEn,
 				&c.PolicySlug, &c.PolicyTitle, &c.PolicyTitleEn, &c.IssuingBody, &c.PolicyEffectiveOn, &c.PolicyExpiresOn,
 				&c.RegionSlug, &c.RegionName, &c.RegionNameEn, &c.ChainName, &c.ChainNameEn)
 		}))
 	})
 	if err != nil {
-		return res, nil, err
+		return res, err
 	}
 	byID := make(map[int64]*BenefitCandidate, len(texts))
 	for i := range texts {
@@ -185,7 +195,7 @@ func MatchBenefits(ctx context.Context, db *gorm.DB, a MatchAnswers, now time.Ti
 		}
 		res.Items = append(res.Items, m)
 	}
-	return res, unitemised, nil
+	return res, nil
 }
 
 // matcherStatements find the policies of the region @region and of those

@@ -321,7 +321,10 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			if err := d.Table("regions").Where("slug = ?", "hongshan").Pluck("id", &hongshan).Error; err != nil {
 				return err
 			}
-			_, _, err := models.MatchBenefits(ctx, d, models.MatchAnswers{RegionID: hongshan}, time.Now(), 50)
+			c, err := models.LoadMatchCandidates(ctx, d, hongshan, time.Now())
+			if err == nil {
+				_, err = models.MatchBenefits(ctx, d, c, models.MatchAnswers{RegionID: hongshan}, time.Now(), 50)
+			}
 			return err
 		}},
 		{"search 电子 (and its Traditional spelling)", func(d *gorm.DB) error {
