@@ -54,15 +54,15 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 	}
 
 	// In force today in Beijing: the memo's values end at its midnight.
-	key := fmt.Sprint("policies/", filter.RegionIDs, filter.ChainID, filter.Benefit, filter.Validity, filter.Sort)
+	key := fmt.Sprintf("policies/%v/%d/%q/%q/%q", filter.RegionIDs, filter.ChainID, filter.Benefit, filter.Validity, filter.Sort)
 	found, err := listData(h, cx, len(filter.Text) > 0, page, key, func(cx context.Context) (policyPage, error) {
 		items, total, err := models.SearchPolicies(cx, h.db, filter)
 		return policyPage{items, total}, err
 	})
-	items, total := found.items, found.total
 	if err != nil {
 		return err
 	}
+	items, total := found.items, found.total
 	pager, err := newPager(c, "/policies", page, total)
 	if err != nil {
 		return err

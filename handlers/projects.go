@@ -63,7 +63,7 @@ func (h *Handler) ListProjects(c echo.Context) error {
 	}
 
 	typed := f.MinYuan != nil || f.MaxYuan != nil || f.SignedYear != 0
-	key := fmt.Sprint("projects/", f.RegionIDs, f.ChainID, f.EventID, f.Category, f.Stage, f.Sort)
+	key := fmt.Sprintf("projects/%v/%d/%d/%q/%q/%q", f.RegionIDs, f.ChainID, f.EventID, f.Category, f.Stage, f.Sort)
 	result, err := listData(h, cx, typed, page, key, func(cx context.Context) (models.ProjectPage, error) {
 		return models.SearchProjects(cx, h.db, f)
 	})
