@@ -251,7 +251,7 @@ func (h *Handler) ShowBrief(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rv := h.regionView(c, profile)
+	rv := regionView(cx, profile)
 	regionName := rv.Name
 
 	page := h.page(c, "match", i18n.T(cx, "brief.title", map[string]any{"Region": regionName}), i18n.T(cx, "brief.new.lead"))

@@ -3,8 +3,12 @@ package handlers
 import (
 	"context"
 	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
 
 	"investportal/models"
+	"investportal/views/i18n"
 )
 
 // pageData reads what a public page is made from through h.data, a memo
@@ -22,6 +26,23 @@ func pageData[V any](h *Handler, cx context.Context, key string, load func(conte
 		return zero, err
 	}
 	return v.(V), nil
+}
+
+// keptHTML renders a part of a page once per key and language and keeps
+// the HTML in the data memo, until a table it was read from changes: for
+// parts whose writing costs more than reading their memoised data (a
+// region's profile, the statistics' charts). part must read through the
+// context it is given, and the part must hold nothing of the visitor's.
+func keptHTML(h *Handler, cx context.Context, key string, part func(context.Context) (templ.Component, error)) (string, error) {
+	return pageData(h, cx, key+"/"+string(i18n.FromContext(cx)), func(cx context.Context) (string, error) {
+		c, err := part(cx)
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		err = c.Render(cx, &b)
+		return b.String(), err
+	})
 }
 
 // keptListPages is how many first pages of a list listData keeps.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"investportal/models"
@@ -39,26 +40,36 @@ func (h *Handler) ShowRegion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := pageData(h, ctx(c), "region/"+slug, func(cx context.Context) (models.RegionProfile, error) {
+	cx := ctx(c)
+	p, err := pageData(h, cx, "region/"+slug, func(cx context.Context) (models.RegionProfile, error) {
 		return models.LoadRegionProfile(cx, h.db, slug)
 	})
 	if err != nil {
 		return err
 	}
-	v := h.regionView(c, p)
-	if v.Reported, err = h.regionReported(ctx(c), p.Region.ID); err != nil {
+	// The article is written once per region and language: writing it
+	// was most of a miss, its data being memoised already.
+	article, err := keptHTML(h, cx, "region-article/"+slug, func(cx context.Context) (templ.Component, error) {
+		v := regionView(cx, p)
+		if v.Reported, err = h.regionReported(cx, p.Region.ID); err != nil {
+			return nil, err
+		}
+		return views.RegionArticle(v), nil
+	})
+	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.RegionShow(v))
+	name, _ := i18n.Content(cx, p.Region.Name, p.Region.NameEn)
+	summary, _ := i18n.Content(cx, p.Region.Summary, p.Region.SummaryEn)
+	return render(c, http.StatusOK, views.RegionShow(h.page(c, "regions", name, summary), article))
 }
 
-func (h *Handler) regionView(c echo.Context, p models.RegionProfile) views.RegionView {
-	cx := ctx(c)
+// regionView shapes a region's profile in the context's language.
+func regionView(cx context.Context, p models.RegionProfile) views.RegionView {
 	r := p.Region
 	name, fallback := i18n.Content(cx, r.Name, r.NameEn)
 	summary, summaryFallback := i18n.Content(cx, r.Summary, r.SummaryEn)
 	v := views.RegionView{
-		Page:                h.page(c, "regions", name, summary),
 		Name:                name,
 		Kind:                views.RegionKind(cx, r.Kind),
 		Summary:             summary,

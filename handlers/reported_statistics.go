@@ -145,25 +145,20 @@ func countsOver(ctx context.Context, b models.ReportedBeside, computed bool) []s
 // regionReported is the reported statistics of a region and of the
 // regions below it, for the region's page.
 // The statistics with their computed side are memoised per region
-// (Handler.regionReported): computing them is most of a region page's
+// (Handler.reported): computing them is most of a region page's
 // database time.
 func (h *Handler) regionReported(cx context.Context, regionID int64) ([]views.ReportedRow, error) {
-	id := strconv.FormatInt(regionID, 10)
-	// The rows are written once per language: writing them was a quarter
-	// of a region page's miss, their data being memoised already.
-	return pageData(h, cx, "reported-rows/"+id+"/"+string(i18n.FromContext(cx)), func(cx context.Context) ([]views.ReportedRow, error) {
-		list, err := h.reported.Get(cx, h.db, id, func(cx context.Context) ([]models.ReportedBeside, error) {
-			below, err := models.RegionIDsBelow(cx, h.db, regionID)
-			if err != nil {
-				return nil, err
-			}
-			return models.PublicReportedStatistics(cx, h.db, below)
-		})
+	list, err := h.reported.Get(cx, h.db, strconv.FormatInt(regionID, 10), func(cx context.Context) ([]models.ReportedBeside, error) {
+		below, err := models.RegionIDsBelow(cx, h.db, regionID)
 		if err != nil {
 			return nil, err
 		}
-		return reportedRows(cx, list), nil
+		return models.PublicReportedStatistics(cx, h.db, below)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return reportedRows(cx, list), nil
 }
 
 // ShowReportedStatisticRegion is the admin preview of a reported

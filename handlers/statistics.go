@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
@@ -263,15 +264,12 @@ func (h *Handler) ShowStatistics(c echo.Context) error {
 		return err
 	}
 	cx := ctx(c)
-	key := "statistics-article/" + regionSlug(region) + "/" + string(i18n.FromContext(cx))
-	article, err := pageData(h, cx, key, func(cx context.Context) (string, error) {
+	article, err := keptHTML(h, cx, "statistics-article/"+regionSlug(region), func(cx context.Context) (templ.Component, error) {
 		s, err := h.statisticsFor(cx, region)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		var b strings.Builder
-		err = views.StatisticsArticle(statisticsView(cx, s)).Render(cx, &b)
-		return b.String(), err
+		return views.StatisticsArticle(statisticsView(cx, s)), nil
 	})
 	if err != nil {
 		return err
