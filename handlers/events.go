@@ -11,14 +11,25 @@ import (
 	"investportal/views/i18n"
 )
 
-// ListEvents shows every published signing event.
+// ListEvents shows the published signing events, newest first, a page
+// at a time.
 func (h *Handler) ListEvents(c echo.Context) error {
+	r := newQueryReader(c)
+	page := r.page()
+	if err := r.err(); err != nil {
+		return err
+	}
 	events, err := h.publicEvents(ctx(c))
 	if err != nil {
 		return err
 	}
-	v := views.EventsView{Page: h.page(c, "events", i18n.T(ctx(c), "events.title"), i18n.T(ctx(c), "events.lead"))}
-	for _, e := range events {
+	pager, err := newPager(c, "/events", page, int64(len(events)))
+	if err != nil {
+		return err
+	}
+	v := views.EventsView{Page: h.page(c, "events", i18n.T(ctx(c), "events.title"), i18n.T(ctx(c), "events.lead")), Pager: pager}
+	first := int(page-1) * listPageSize
+	for _, e := range events[first:min(first+listPageSize, len(events))] {
 		v.Events = append(v.Events, eventRow(ctx(c), e))
 	}
 	return render(c, http.StatusOK, views.EventsIndex(v))

@@ -78,3 +78,30 @@ func TestNewsPages(t *testing.T) {
 		t.Error("stored markup reached the page")
 	}
 }
+
+// The events list comes a page at a time: a province holds hundreds.
+func TestEventListPages(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	dbtest.MustExec(t, db, `INSERT INTO signing_events (slug, region_id, kind, name, held_on, status)
+		SELECT 'paged-event-' || g, (SELECT id FROM regions WHERE slug = 'chifeng'), 'ceremony', '分页测试签约' || g,
+			date '2030-01-01' + g, 'published'
+		FROM generate_series(1, 20) g`)
+	e := newRouter(db)
+	doc := parse(t, get(t, e, http.MethodGet, "/events"))
+	rows := doc.Find(`[data-testid="events"] tbody tr`)
+	if rows.Length() != 20 || !strings.Contains(rows.First().Text(), "分页测试签约20") {
+		t.Errorf("page 1 lists %d events, first %q; want 20, the newest first", rows.Length(), rows.First().Text())
+	}
+	if doc.Find(`a[href="/events?page=2"]`).Length() == 0 {
+		t.Error("page 1 does not link page 2")
+	}
+	if n := parse(t, get(t, e, http.MethodGet, "/events?page=2")).Find(`[data-testid="events"] tbody tr`).Length(); n != 7 {
+		t.Errorf("page 2 lists %d events, want the 7 seeded", n)
+	}
+	for target, want := range map[string]int{"/events?page=3": http.StatusNotFound, "/events?page=x": http.StatusBadRequest,
+		"/events?page=0": http.StatusBadRequest} {
+		if rec := get(t, e, http.MethodGet, target); rec.Code != want {
+			t.Errorf("GET %s = %d, want %d", target, rec.Code, want)
+		}
+	}
+}
