@@ -31,8 +31,10 @@ func pageData[V any](h *Handler, cx context.Context, key string, load func(conte
 // keptHTML renders a part of a page once per key and language and keeps
 // the HTML in the data memo, until a table it was read from changes: for
 // parts whose writing costs more than reading their memoised data (a
-// region's profile, the statistics' charts). part must read through the
-// context it is given, and the part must hold nothing of the visitor's.
+// region's profile, the statistics' charts). Everything the part shows
+// must be read inside part, through the context it is given (a memo hit
+// counts), so that the memo learns every table it depends on; and the
+// part must hold nothing of the visitor's.
 func keptHTML(h *Handler, cx context.Context, key string, part func(context.Context) (templ.Component, error)) (string, error) {
 	return pageData(h, cx, key+"/"+string(i18n.FromContext(cx)), func(cx context.Context) (string, error) {
 		c, err := part(cx)

@@ -41,15 +41,24 @@ func (h *Handler) ShowRegion(c echo.Context) error {
 		return err
 	}
 	cx := ctx(c)
-	p, err := pageData(h, cx, "region/"+slug, func(cx context.Context) (models.RegionProfile, error) {
-		return models.LoadRegionProfile(cx, h.db, slug)
-	})
+	profile := func(cx context.Context) (models.RegionProfile, error) {
+		return pageData(h, cx, "region/"+slug, func(cx context.Context) (models.RegionProfile, error) {
+			return models.LoadRegionProfile(cx, h.db, slug)
+		})
+	}
+	p, err := profile(cx)
 	if err != nil {
 		return err
 	}
 	// The article is written once per region and language: writing it
-	// was most of a miss, its data being memoised already.
+	// was most of a miss, its data being memoised already. The profile is
+	// read again inside, from the memo, so that the article is kept only
+	// as long as every table the profile was read from is unchanged.
 	article, err := keptHTML(h, cx, "region-article/"+slug, func(cx context.Context) (templ.Component, error) {
+		p, err := profile(cx)
+		if err != nil {
+			return nil, err
+		}
 		v := regionView(cx, p)
 		if v.Reported, err = h.regionReported(cx, p.Region.ID); err != nil {
 			return nil, err

@@ -160,3 +160,33 @@ func TestRegionPageListsTheLatestPolicies(t *testing.T) {
 		t.Errorf("English link %q", en)
 	}
 }
+
+// A region's article is written once and kept, but only while everything
+// it shows is unchanged: an edit to a project, a contact, a policy or a
+// figure of the region shows at the very next request, in every language.
+func TestRegionArticleFollowsEveryEdit(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newRouter(db)
+	for _, path := range []string{"/regions/chifeng", "/en/regions/chifeng"} {
+		get(t, e, http.MethodGet, path) // written and kept
+	}
+	edits := []struct{ sql, want string }{
+		{`UPDATE projects SET name = '改名的赤峰项目' WHERE id = (SELECT p.id FROM projects p JOIN regions r ON r.id = p.region_id
+			WHERE r.slug = 'hongshan' AND p.status = 'published' ORDER BY p.signed_on DESC NULLS LAST, p.id DESC LIMIT 1)`, "改名的赤峰项目"},
+		{`UPDATE contacts SET name = '新联系人', name_en = 'New Contact' WHERE region_id = (SELECT id FROM regions WHERE slug = 'chifeng')`, "新联系人"},
+		{`UPDATE policies SET title = '改名的赤峰政策' WHERE id = (SELECT id FROM policies
+			WHERE region_id = (SELECT id FROM regions WHERE slug = 'chifeng') ORDER BY issued_on DESC NULLS LAST, id DESC LIMIT 1)`, "改名的赤峰政策"},
+		{`UPDATE region_figures SET label = '改名的指标' WHERE id = (SELECT min(id) FROM region_figures
+			WHERE region_id = (SELECT id FROM regions WHERE slug = 'chifeng'))`, "改名的指标"},
+	}
+	for _, edit := range edits {
+		dbtest.MustExec(t, db, edit.sql)
+		if body := get(t, e, http.MethodGet, "/regions/chifeng").Body.String(); !strings.Contains(body, edit.want) {
+			t.Errorf("after %q the region page does not show %q", edit.sql, edit.want)
+		}
+	}
+	// The English page follows too.
+	if body := get(t, e, http.MethodGet, "/en/regions/chifeng").Body.String(); !strings.Contains(body, "New Contact") {
+		t.Error("the English region page kept the old contact")
+	}
+}
