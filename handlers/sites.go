@@ -4,9 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -77,7 +75,7 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	policies, err := h.policiesInForceAt(cx, sites)
+	policies, err := h.policiesInForceAt(cx)
 	if err != nil {
 		return err
 	}
@@ -106,29 +104,15 @@ func (h *Handler) ListSites(c echo.Context) error {
 // sitePolicyLinks is how many of the policies in force at a site it names.
 const sitePolicyLinks = 3
 
-// policiesInForceAt are the first policies in force today in the regions
-// of sites, and their number, read in one statement and kept in the data
-// memo by the set of regions (a few small values, whatever the filter):
-// the same page of sites names the same ones, and a city may have
-// thousands to rank.
-func (h *Handler) policiesInForceAt(cx context.Context, sites []models.SiteResult) (map[int64]models.PoliciesInForce, error) {
-	var regions []int64
-	for _, s := range sites {
-		regions = append(regions, s.RegionID)
-	}
-	slices.Sort(regions)
-	regions = slices.Compact(regions)
-	if len(regions) == 0 {
-		return nil, nil
-	}
+// policiesInForceAt are the first policies in force today at each region
+// with a public park, and their number: read for all of them in one
+// statement, once a day until a table they come from changes, and kept in
+// the data memo as one value that every page of sites shares (a city may
+// have thousands of policies to rank, and no filter adds a key).
+func (h *Handler) policiesInForceAt(cx context.Context) (map[int64]models.PoliciesInForce, error) {
 	now := time.Now()
-	key := strings.Builder{}
-	key.WriteString("in-force/" + now.In(calendar.Beijing).Format(time.DateOnly))
-	for _, id := range regions {
-		key.WriteString("/" + strconv.FormatInt(id, 10))
-	}
-	return pageData(h, cx, key.String(), func(cx context.Context) (map[int64]models.PoliciesInForce, error) {
-		return models.PoliciesInForceAt(cx, h.db, regions, now, sitePolicyLinks)
+	return pageData(h, cx, "in-force-at-parks/"+now.In(calendar.Beijing).Format(time.DateOnly), func(cx context.Context) (map[int64]models.PoliciesInForce, error) {
+		return models.PoliciesInForceAt(cx, h.db, nil, now, sitePolicyLinks)
 	})
 }
 

@@ -150,16 +150,22 @@ type PoliciesInForce struct {
 	Total int
 }
 
-// PoliciesInForceAt gives, for each region given, the first few (newest
-// first) of the public policies in force there today in Beijing, its own
-// and those of the regions above it, and their number. Only the first are
-// read: a city may have thousands.
+// PoliciesInForceAt gives, for each region given (nil: each region with
+// a public park), the first few (newest first) of the public policies in
+// force there today in Beijing, its own and those of the regions above
+// it, and their number. Only the first are read: a city may have
+// thousands.
 func PoliciesInForceAt(ctx context.Context, db *gorm.DB, regionIDs []int64, now time.Time, first int) (map[int64]PoliciesInForce, error) {
 	var rows []struct {
 		Start int64
 		Total int
 		PolicyTitle
 	}
+	starts, args := "r.id IN (SELECT pk.region_id FROM parks pk WHERE "+publicRow(ctx, "pk", "parks")+")", map[string]any{}
+	if regionIDs != nil {
+		starts, args["regions"] = "r.id IN @regions", regionIDs
+	}
+	args["today"], args["first"] = now.In(calendar.Beijing).Format(time.DateOnly), first
 	inForce := publicRow(ctx, "p", "policies") + `
 	AND (p.effective_on IS NULL OR p.effective_on <= CAST(@today AS date))
 	AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))`
@@ -168,7 +174,7 @@ func PoliciesInForceAt(ctx context.Context, db *gorm.DB, regionIDs []int64, now 
 	// only the validity index.
 	err := db.WithContext(ctx).Raw(`
 WITH RECURSIVE up AS (
-	SELECT r.id AS start, r.id, r.parent_id FROM regions r WHERE r.id IN @regions
+	SELECT r.id AS start, r.id, r.parent_id FROM regions r WHERE `+starts+`
 	UNION ALL SELECT u.start, r.id, r.parent_id FROM regions r JOIN up u ON r.id = u.parent_id
 ), counted AS (
 	SELECT u.start, count(*) AS total FROM up u JOIN policies p ON p.region_id = u.id
@@ -186,8 +192,7 @@ SELECT start, total, slug, title, title_en FROM (
 	FROM newest w
 ) ranked JOIN counted USING (start)
 WHERE n <= @first
-ORDER BY start, n`,
-		map[string]any{"regions": regionIDs, "today": now.In(calendar.Beijing).Format(time.DateOnly), "first": first}).Scan(&rows).Error
+ORDER BY start, n`, args).Scan(&rows).Error
 	out := map[int64]PoliciesInForce{}
 	for _, r := range rows {
 		p := out[r.Start]

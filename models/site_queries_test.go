@@ -65,4 +65,15 @@ func TestPoliciesInForceAt(t *testing.T) {
 			t.Errorf("region %d: %v of %d, want %v of %d", c.region, slugs(p), p.Total, c.first, c.total)
 		}
 	}
+
+	// No regions given: each region with a public park, and no other.
+	dbtest.MustExec(t, db, `INSERT INTO parks (slug, region_id, kind, name, status) VALUES ('t-park', ?, 'industrial_park', '测试园区', 'published'),
+		('t-draft-park', ?, 'industrial_park', '草稿园区', 'draft')`, district, other)
+	got, err = models.PoliciesInForceAt(context.Background(), db, nil, now, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[district].Total != 5 {
+		t.Errorf("at the parks' regions: %+v, want the district's 5 only", got)
+	}
 }
