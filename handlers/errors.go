@@ -44,7 +44,7 @@ func (h *Handler) handleError(err error, c echo.Context) {
 		// connection" rather than as cancelled).
 		c.Response().Status = 499 // for the request log only: nginx's "client closed request"
 		h.log.Info("client went away", "request_id", requestID(c), "method", c.Request().Method,
-			"uri", loggableURI(c.Request().RequestURI))
+			"uri", loggableURI(c.Request().RequestURI), "err", err)
 		return
 	}
 	status := http.StatusInternalServerError

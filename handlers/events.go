@@ -28,6 +28,8 @@ func (h *Handler) ListEvents(c echo.Context) error {
 		return err
 	}
 	v := views.EventsView{Page: h.page(c, "events", i18n.T(ctx(c), "events.title"), i18n.T(ctx(c), "events.lead")), Pager: pager}
+	v.Page.Query = c.QueryString() // the language links keep the page
+	v.Page.NoIndex = v.Page.Query != ""
 	first := int(page-1) * listPageSize
 	for _, e := range events[first:min(first+listPageSize, len(events))] {
 		v.Events = append(v.Events, eventRow(ctx(c), e))

@@ -95,8 +95,12 @@ func TestEventListPages(t *testing.T) {
 	if doc.Find(`a[href="/events?page=2"]`).Length() == 0 {
 		t.Error("page 1 does not link page 2")
 	}
-	if n := parse(t, get(t, e, http.MethodGet, "/events?page=2")).Find(`[data-testid="events"] tbody tr`).Length(); n != 7 {
+	page2 := parse(t, get(t, e, http.MethodGet, "/events?page=2"))
+	if n := page2.Find(`[data-testid="events"] tbody tr`).Length(); n != 7 {
 		t.Errorf("page 2 lists %d events, want the 7 seeded", n)
+	}
+	if page2.Find(`a[href="/en/events?page=2"]`).Length() == 0 {
+		t.Error("page 2's language links do not keep the page")
 	}
 	for target, want := range map[string]int{"/events?page=3": http.StatusNotFound, "/events?page=x": http.StatusBadRequest,
 		"/events?page=0": http.StatusBadRequest} {

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -325,6 +326,17 @@ func TestVisitorLeavingMidStatementIsNotLoggedAsAnError(t *testing.T) {
 	e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/test/visitor-leaves", nil).WithContext(cx))
 	if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "client went away") {
 		t.Errorf("logs for a request whose visitor left:\n%s", logs.String())
+	}
+	// An error the visitor's leaving cannot cause is still logged as one.
+	logs.Reset()
+	cx, leave = context.WithCancel(context.Background())
+	e.GET("/test/visitor-leaves-bug", func(echo.Context) error {
+		leave()
+		return fmt.Errorf("rendering the page: %w", errors.New("a bug"))
+	})
+	e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/test/visitor-leaves-bug", nil).WithContext(cx))
+	if !strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("a bug hidden because the visitor left:\n%s", logs.String())
 	}
 	// A visitor still there gets the 503, and it is logged.
 	logs.Reset()

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
+	"investportal/models"
 	"investportal/views/i18n"
 )
 
@@ -68,16 +69,19 @@ func requestDeadline(timeout time.Duration) echo.MiddlewareFunc {
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(cx))
 			err := next(c)
-			if err != nil && errors.Is(visitor.Err(), context.Canceled) {
-				c.Set(visitorLeftKey, true) // before cancel() makes every request's context look cancelled
+			// Checked before cancel() makes every request's context look
+			// cancelled. Only errors the visitor's leaving can cause: an
+			// SQL error or a bug is still logged as one.
+			if err != nil && errors.Is(visitor.Err(), context.Canceled) && (errors.Is(err, context.Canceled) || models.Unavailable(err)) {
+				c.Set(visitorLeftKey, true)
 			}
 			return err
 		}
 	}
 }
 
-// visitorLeftKey marks, in the Echo context, a request that failed after
-// its visitor went away.
+// visitorLeftKey marks, in the Echo context, a request whose statement
+// was cut short because its visitor went away.
 const visitorLeftKey = "visitor-left"
 
 // requestLogger writes one structured line per request, with its id.
