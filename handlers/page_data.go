@@ -56,6 +56,9 @@ const keptListPages = 5
 // are what visitors follow links to. A filter with a typed value (an
 // amount, a year, a text) is read afresh: its keys would be the visitor's
 // to choose, and a rare one would only crowd out the pages everyone reads.
+// The choices still combine into many keys; the memo's W-TinyLFU policy
+// (otter) admits a new key only over one read less often, so a crawler
+// walking every combination cannot push out the pages everyone reads.
 // key names the list and its choices.
 func listData[V any](h *Handler, cx context.Context, typed bool, page int64, key string, load func(context.Context) (V, error)) (V, error) {
 	if typed || page > keptListPages {
