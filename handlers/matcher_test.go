@@ -324,12 +324,14 @@ func TestEditorKeepsBenefitEligibility(t *testing.T) {
 }
 
 // Where policies are many, each group lists the first 50 items and says
-// how many more there are; the estimate counts them all.
+// how many more there are; the estimate counts them all. With more than
+// 300 candidates their texts are not kept with them but read for the
+// items listed.
 func TestMatcherListsAtMostFiftyOfAKind(t *testing.T) {
 	db := dbtest.New(t, dbtest.Seeded)
 	dbtest.MustExec(t, db, `INSERT INTO policies (slug, region_id, title, issuing_body, status)
 		SELECT 'many-' || g, (SELECT id FROM regions WHERE slug = 'taiyuan'), '测试政策' || g, '测试机关', 'published'
-		FROM generate_series(1, 60) g`)
+		FROM generate_series(1, 350) g`)
 	dbtest.MustExec(t, db, `INSERT INTO benefit_items (policy_id, position, kind, recipient, amount_yuan)
 		SELECT id, 0, 'one_time_award', '入驻企业', 10000 FROM policies WHERE slug LIKE 'many-%'`)
 	e := newRouter(db)
@@ -338,10 +340,13 @@ func TestMatcherListsAtMostFiftyOfAKind(t *testing.T) {
 		t.Errorf("%d matched items listed, want 50", n)
 	}
 	doc := parse(t, get(t, e, http.MethodGet, "/match?region=taiyuan"))
-	if omitted := doc.Find(`[data-testid="match-omitted"]`).Text(); !strings.Contains(omitted, "另有10项未列出") {
+	if omitted := doc.Find(`[data-testid="match-omitted"]`).Text(); !strings.Contains(omitted, "另有300项未列出") {
 		t.Errorf("omitted note = %q", omitted)
 	}
-	if !strings.Contains(a.estimate, "60万元") {
-		t.Errorf("estimate = %q, want the 60 items' 60万元", a.estimate)
+	if !strings.Contains(a.estimate, "350万元") {
+		t.Errorf("estimate = %q, want the 350 items' 350万元", a.estimate)
+	}
+	if !groupHas(a.groups["matched"], "入驻企业", "1万元") {
+		t.Errorf("the listed items lack their texts: %q", a.groups["matched"][:min(3, len(a.groups["matched"]))])
 	}
 }

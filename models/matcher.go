@@ -102,14 +102,23 @@ func (r MatchResult) Count(outcome string) int { return r.Counts[outcome] }
 type MatchCandidates struct {
 	rules      []benefitRule
 	Unitemised []UnitemisedPolicy
+	// texts are every candidate's texts by item id, where there are at
+	// most keptMatchTexts candidates; nil where there are more, and an
+	// answer reads those of the items it lists.
+	texts map[int64]BenefitCandidate
 }
 
-// LoadMatchCandidates reads the candidates for a project in a region, in
-// one round trip.
+// keptMatchTexts is how many candidates' texts are kept with their rules:
+// a city's few hundred items, not a province's thousands.
+const keptMatchTexts = 300
+
+// LoadMatchCandidates reads the candidates for a project in a region, and
+// their texts where they are few, in one round trip.
 func LoadMatchCandidates(ctx context.Context, db *gorm.DB, regionID int64, now time.Time) (MatchCandidates, error) {
 	args := pgx.NamedArgs{"region": regionID, "today": now.In(calendar.Beijing).Format(time.DateOnly)}
 	q := matcherStatements.get(ctx)
 	var c MatchCandidates
+	var texts []BenefitCandidate
 	err := readPage(ctx, db, func(b *pgx.Batch) {
 		b.Queue(q.rules, args).Query(collect(&c.rules, func(rows pgx.Rows, r *benefitRule) error {
 			return rows.Scan(&r.ID, &r.PolicyID, &r.AmountYuan, &r.ChainID, &r.MinInvestmentYuan, &r.Qualification,
@@ -118,15 +127,30 @@ func LoadMatchCandidates(ctx context.Context, db *gorm.DB, regionID int64, now t
 		b.Queue(q.unitemised, args).Query(collect(&c.Unitemised, func(rows pgx.Rows, u *UnitemisedPolicy) error {
 			return rows.Scan(&u.Slug, &u.Title, &u.TitleEn, &u.IssuingBody)
 		}))
+		b.Queue(q.allTexts, pgx.NamedArgs{"region": regionID, "today": args["today"], "keep": keptMatchTexts + 1}).
+			Query(collect(&texts, scanBenefitTexts))
 	})
+	if err == nil && len(texts) <= keptMatchTexts {
+		c.texts = make(map[int64]BenefitCandidate, len(texts))
+		for _, t := range texts {
+			c.texts[t.ID] = t
+		}
+	}
 	return c, err
+}
+
+func scanBenefitTexts(rows pgx.Rows, c *BenefitCandidate) error {
+	return rows.Scan(&c.ID, &c.Position, &c.Kind, &c.Level, &c.Recipient, &c.RecipientEn, &c.Condition, &c.ConditionEn,
+		&c.PolicySlug, &c.PolicyTitle, &c.PolicyTitleEn, &c.IssuingBody, &c.PolicyEffectiveOn, &c.PolicyExpiresOn,
+		&c.RegionSlug, &c.RegionName, &c.RegionNameEn, &c.ChainName, &c.ChainNameEn)
 }
 
 // MatchBenefits answers the matcher for the answers a: it weighs every
 // candidate, sums the estimate over all of them, and reads in full the
-// first listed of each outcome. Weighing reads no text, and the texts are
-// read for at most 4×listed items: a province's thousands of candidates
-// made most of a request's time in scanning texts nobody saw.
+// first listed of each outcome. Weighing reads no text; the texts come
+// from the candidates where they are few, and are otherwise read for the
+// listed items only (at most 4×listed): a province's thousands of
+// candidates made most of a request's time in scanning texts nobody saw.
 func MatchBenefits(ctx context.Context, db *gorm.DB, c MatchCandidates, a MatchAnswers, now time.Time, listed int) (res MatchResult, err error) {
 	rules := c.rules
 	weighed := make([]weighedRule, 0, len(rules))
@@ -159,35 +183,22 @@ func MatchBenefits(ctx context.Context, db *gorm.DB, c MatchCandidates, a MatchA
 		return res, nil
 	}
 
-	ids := make([]int64, len(shown))
-	for i, w := range shown {
-		ids[i] = w.rule.ID
-	}
-	var texts []BenefitCandidate
-	err = readPage(ctx, db, func(b *pgx.Batch) {
-		b.Queue(matcherStatements.get(ctx).texts, pgx.NamedArgs{"ids": ids}).Query(collect(&texts, func(rows pgx.Rows, c *BenefitCandidate) error {
-			return rows.Scan(&c.ID, &c.Position, &c.Kind, &c.Level, &c.Recipient, &c.RecipientEn, &c.Condition, &c.ConditionEn,
-				&c.PolicySlug, &c.PolicyTitle, &c.PolicyTitleEn, &c.IssuingBody, &c.PolicyEffectiveOn, &c.PolicyExpiresOn,
-				&c.RegionSlug, &c.RegionName, &c.RegionNameEn, &c.ChainName, &c.ChainNameEn)
-		}))
-	})
-	if err != nil {
-		return res, err
-	}
-	byID := make(map[int64]*BenefitCandidate, len(texts))
-	for i := range texts {
-		byID[texts[i].ID] = &texts[i]
+	texts := c.texts
+	if texts == nil {
+		if texts, err = listedTexts(ctx, db, shown); err != nil {
+			return res, err
+		}
 	}
 	today := now.In(calendar.Beijing).Format(time.DateOnly)
 	for _, w := range shown {
-		c, ok := byID[w.rule.ID]
+		c, ok := texts[w.rule.ID] // a copy: the kept texts are shared
 		if !ok {
 			continue // deleted between the two reads: the next request weighs without it
 		}
 		r := w.rule
 		c.PolicyID, c.AmountYuan, c.ChainID, c.MinInvestmentYuan = r.PolicyID, r.AmountYuan, r.ChainID, r.MinInvestmentYuan
 		c.Qualification, c.QualificationLevel, c.ExclusiveGroup, c.Within = r.Qualification, r.QualificationLevel, r.ExclusiveGroup, r.Within
-		m := MatchedBenefit{BenefitCandidate: *c, Outcome: w.outcome}
+		m := MatchedBenefit{BenefitCandidate: c, Outcome: w.outcome}
 		judge(r, a, &m.Reasons)
 		m.NotYetInForce = r.EffectiveOn != nil && r.EffectiveOn.Format(time.DateOnly) > today
 		if w.grantedInstead >= 0 {
@@ -198,10 +209,27 @@ func MatchBenefits(ctx context.Context, db *gorm.DB, c MatchCandidates, a MatchA
 	return res, nil
 }
 
+// listedTexts reads the texts of the items an answer lists.
+func listedTexts(ctx context.Context, db *gorm.DB, shown []*weighedRule) (map[int64]BenefitCandidate, error) {
+	ids := make([]int64, len(shown))
+	for i, w := range shown {
+		ids[i] = w.rule.ID
+	}
+	var texts []BenefitCandidate
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		b.Queue(matcherStatements.get(ctx).texts, pgx.NamedArgs{"ids": ids}).Query(collect(&texts, scanBenefitTexts))
+	})
+	byID := make(map[int64]BenefitCandidate, len(texts))
+	for _, t := range texts {
+		byID[t.ID] = t
+	}
+	return byID, err
+}
+
 // matcherStatements find the policies of the region @region and of those
-// above and below it, in force on @today or later, and the texts of the
-// items @ids.
-var matcherStatements = newStatements(func(ctx context.Context) (q struct{ rules, unitemised, texts string }) {
+// above and below it, in force on @today or later, the texts of the items
+// @ids, and the texts of the first @keep candidates.
+var matcherStatements = newStatements(func(ctx context.Context) (q struct{ rules, unitemised, texts, allTexts string }) {
 	applies := `(p.region_id IN (SELECT id FROM above) OR p.region_id IN (SELECT id FROM below))
 	AND ` + publicRow(ctx, "p", "policies") + `
 	AND (p.expires_on IS NULL OR p.expires_on >= CAST(@today AS date))`
@@ -218,15 +246,19 @@ FROM policies p
 WHERE ` + applies + `
 	AND NOT EXISTS (SELECT 1 FROM benefit_items b WHERE b.policy_id = p.id)
 ORDER BY p.effective_on DESC NULLS LAST, p.id`
-	q.texts = `
+	texts := `
 SELECT b.id, b.position, b.kind, b.level, b.recipient, b.recipient_en, b.condition, b.condition_en,
 	p.slug, p.title, p.title_en, p.issuing_body, p.effective_on, p.expires_on,
 	r.slug, r.name, r.name_en, coalesce(c.name, ''), coalesce(c.name_en, '')
 FROM benefit_items b
 JOIN policies p ON p.id = b.policy_id
 JOIN regions r ON r.id = p.region_id
-LEFT JOIN industry_chains c ON c.id = b.chain_id AND ` + publicRow(ctx, "c", "industry_chains") + `
+LEFT JOIN industry_chains c ON c.id = b.chain_id AND ` + publicRow(ctx, "c", "industry_chains")
+	q.texts = texts + `
 WHERE b.id = ANY(@ids)`
+	q.allTexts = regionsAboveAndBelow + texts + `
+WHERE ` + applies + `
+LIMIT @keep`
 	return q
 })
 
