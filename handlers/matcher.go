@@ -154,7 +154,6 @@ func (h *Handler) askMatcher(cx context.Context, f matchForm) (v views.MatchAnsw
 		if err != nil {
 			return v, region, nil, err
 		}
-		answers.RegionID = region.ID
 	}
 	if _, bad := errs["chain"]; !bad && f.Chain != "" {
 		chain, err := h.publicChain(cx, f.Chain)

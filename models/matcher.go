@@ -14,9 +14,9 @@ import (
 // project may qualify for, from the eligibility rules editors keep on each
 // item (migration 00024), never from the policy text.
 
-// MatchAnswers is what an investor told the matcher about a project.
+// MatchAnswers is what an investor told the matcher about a project; the
+// region chooses the candidates (LoadMatchCandidates).
 type MatchAnswers struct {
-	RegionID       int64  // where the project would go
 	ChainID        int64  // its industry chain; 0 when not answered
 	InvestmentYuan *int64 // planned investment; nil when not answered
 	// Qualifications the project holds or will create: for the three

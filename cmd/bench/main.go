@@ -323,7 +323,7 @@ func explainMainQueries(ctx context.Context, db *gorm.DB) error {
 			}
 			c, err := models.LoadMatchCandidates(ctx, d, hongshan, time.Now())
 			if err == nil {
-				_, err = models.MatchBenefits(ctx, d, c, models.MatchAnswers{RegionID: hongshan}, time.Now(), 50)
+				_, err = models.MatchBenefits(ctx, d, c, models.MatchAnswers{}, time.Now(), 50)
 			}
 			return err
 		}},
