@@ -26,7 +26,7 @@ run: build postgres-binaries
 # Tests use TEST_DATABASE_URL or DATABASE_URL when given; otherwise the
 # project-local cluster runs for the length of the test run. Each test run
 # creates its own databases and drops them.
-test: generate postgres-binaries test-packages
+test: generate postgres-binaries test-packages bin/weed
 	@if [ -n "$${TEST_DATABASE_URL:-}$${DATABASE_URL:-}" ]; then \
 		$(GO) test -count=1 ./...; \
 	else \
@@ -51,6 +51,13 @@ fuzz: postgres-binaries
 		$(GO) build -o $(PORTAL) ./cmd/portal && \
 		$(PORTAL) localdb run -- $(GO) test -run '^$$' -fuzz FuzzInquiryForm -fuzztime $(FUZZTIME) ./handlers; \
 	fi
+
+# SeaweedFS, the S3-compatible store the tests (and make cluster) run on
+# 127.0.0.1, built from the Go module proxy; its own module keeps its
+# dependencies out of go.mod. Rebuilt only when its go.mod changes.
+WEEDTOOL := models/storage/seaweed/weedtool
+bin/weed: $(WEEDTOOL)/go.mod $(WEEDTOOL)/go.sum
+	mkdir -p bin && cd $(WEEDTOOL) && $(GO) build -o $(CURDIR)/bin/weed github.com/seaweedfs/seaweedfs/weed
 
 build: generate
 	$(GO) build -o $(PORTAL) ./cmd/portal

@@ -148,10 +148,8 @@ func (h *Handler) AdminUpload(c echo.Context) error {
 		return err
 	}
 	name := hex.EncodeToString(random) + "." + ext
-	_, err = models.CreateUpload(cx, h.db, models.Upload{Name: name, OriginalName: original, ContentType: contentType,
-		SizeBytes: len(data), Width: cfg.Width, Height: cfg.Height}, actor(c), func() error {
-		return h.uploads.Put(cx, name, data)
-	})
+	_, err = models.CreateUpload(cx, h.db, h.uploads, models.Upload{Name: name, OriginalName: original, ContentType: contentType,
+		SizeBytes: len(data), Width: cfg.Width, Height: cfg.Height}, data, actor(c))
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -10,11 +12,16 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
+	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/dbtest"
+	"investportal/models/storage"
+	"investportal/models/storage/seaweed"
 )
 
 func init() {
@@ -133,5 +140,80 @@ func TestImageUploadChecksBytesAndServesSafely(t *testing.T) {
 	page := parse(t, get(t, e, http.MethodGet, "/policies/"+electronicsPolicy))
 	if src, _ := page.Find(`main img[alt="园区航拍"]`).Attr("src"); src != "/uploads/"+name {
 		t.Errorf("policy page image src = %q", src)
+	}
+}
+
+// namesPut records what a store was given, passing everything on.
+type namesPut struct {
+	storage.Store
+	mu    sync.Mutex
+	names []string
+}
+
+func (n *namesPut) Put(ctx context.Context, name string, data []byte) error {
+	n.mu.Lock()
+	n.names = append(n.names, name)
+	n.mu.Unlock()
+	return n.Store.Put(ctx, name, data)
+}
+
+// With uploads in an object store (a real SeaweedFS), an image is stored
+// and served as from the folder, ranges included, and the file and its row
+// land together or not at all: when the store fails, and when the commit
+// fails after the store took the file.
+func TestUploadsInAnObjectStore(t *testing.T) {
+	server := seaweed.ForTest(t)
+	bucket, err := storage.NewBucket(server.S3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &namesPut{Store: bucket}
+	db := dbtest.New(t, dbtest.Seeded)
+	e := routerWith(db, func(d *handlers.Deps) { d.Uploads = store })
+	editor := signedIn(t, db, e, models.RoleEditor, "192.0.2.96")
+
+	data := pngBytes(t, 300, 200)
+	if rec := editor.do(editor.upload("园区.png", data, editor.csrf())); rec.Code != http.StatusCreated {
+		t.Fatalf("upload = %d\n%s", rec.Code, rec.Body.String())
+	}
+	var u models.Upload
+	db.Take(&u)
+	served := get(t, e, http.MethodGet, "/uploads/"+u.Name)
+	if served.Code != http.StatusOK || served.Header().Get("Content-Type") != "image/png" || !bytes.Equal(served.Body.Bytes(), data) ||
+		!strings.Contains(served.Header().Get("Content-Security-Policy"), "sandbox") {
+		t.Fatalf("served: %d %v (%d bytes)", served.Code, served.Header(), served.Body.Len())
+	}
+	req := httptest.NewRequest(http.MethodGet, "/uploads/"+u.Name, nil)
+	req.Header.Set("Range", "bytes=10-19")
+	part := httptest.NewRecorder()
+	e.ServeHTTP(part, req)
+	if part.Code != http.StatusPartialContent || !bytes.Equal(part.Body.Bytes(), data[10:20]) {
+		t.Errorf("range: %d %q", part.Code, part.Body.Bytes())
+	}
+
+	// The commit fails after the store took the file: the file goes too.
+	dbtest.MustExec(t, db, `CREATE FUNCTION refuse_upload() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'refused at commit'; END $$`)
+	dbtest.MustExec(t, db, `CREATE CONSTRAINT TRIGGER refuse_upload AFTER INSERT ON uploads
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.original_name = 'refused.png') EXECUTE FUNCTION refuse_upload()`)
+	if rec := editor.do(editor.upload("refused.png", data, editor.csrf())); rec.Code < 500 {
+		t.Fatalf("upload refused at commit = %d", rec.Code)
+	}
+	if n := countRows(t, db, "uploads"); n != 1 {
+		t.Errorf("%d upload rows after a failed commit, want 1", n)
+	}
+	refused := store.names[len(store.names)-1]
+	if _, err := bucket.Open(context.Background(), refused); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the file of the upload refused at commit is still stored: %v", err)
+	}
+
+	// The store fails: no row, a clear answer, and what was stored is still served.
+	server.Stop()
+	rec := editor.do(editor.upload("later.png", data, editor.csrf()))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("upload with the store down = %d, want 503", rec.Code)
+	}
+	if n := countRows(t, db, "uploads"); n != 1 {
+		t.Errorf("%d upload rows after the store failed, want 1", n)
 	}
 }

@@ -2,9 +2,13 @@ package models
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+
+	"investportal/models/storage"
 )
 
 // Upload is an image staff uploaded; its bytes are in the upload store.
@@ -20,12 +24,16 @@ type Upload struct {
 	CreatedAt    time.Time `gorm:"default:now()"`
 }
 
-// CreateUpload records an upload and stores its bytes with store, in one
-// transaction: if storing fails, no row points at a missing file.
-func CreateUpload(ctx context.Context, db *gorm.DB, u Upload, by Actor, store func() error) (Upload, error) {
+// CreateUpload records an upload and stores its bytes, so that both land
+// or neither does: the row is written in a transaction that commits only
+// once the store holds the file, and if the commit then fails the file is
+// removed again. (A process killed between the two leaves at most a file
+// no row names, which is never served: serving reads the row first.)
+func CreateUpload(ctx context.Context, db *gorm.DB, store storage.Store, u Upload, data []byte, by Actor) (Upload, error) {
 	if by.StaffID != 0 {
 		u.UploadedBy = &by.StaffID
 	}
+	stored := false
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("CreatedAt").Create(&u).Error; err != nil {
 			return err
@@ -33,8 +41,20 @@ func CreateUpload(ctx context.Context, db *gorm.DB, u Upload, by Actor, store fu
 		if err := WriteAudit(tx, by, "create", "uploads", u.ID, map[string]any{"name": []any{nil, u.Name}, "original_name": []any{nil, u.OriginalName}}); err != nil {
 			return err
 		}
-		return store()
+		if err := store.Put(ctx, u.Name, data); err != nil {
+			return fmt.Errorf("storing the upload: %w", err)
+		}
+		stored = true
+		return nil
 	})
+	if err != nil && stored {
+		// The request's context may be what ended the commit.
+		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if removeErr := store.Delete(cleanup, u.Name); removeErr != nil {
+			err = errors.Join(err, fmt.Errorf("removing the stored file of an upload not recorded: %w", removeErr))
+		}
+	}
 	return u, err
 }
 

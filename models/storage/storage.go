@@ -1,5 +1,6 @@
 // Package storage keeps uploaded files behind a small interface: a local
-// folder now, an object store later, without the handlers noticing.
+// folder (the default) or a bucket of an S3-compatible object store,
+// without the handlers noticing.
 package storage
 
 import (
@@ -16,6 +17,10 @@ import (
 type Store interface {
 	Put(ctx context.Context, name string, data []byte) error
 	Open(ctx context.Context, name string) (File, error)
+	// Delete removes a file; a name not held is no error.
+	Delete(ctx context.Context, name string) error
+	// Check tells whether the store can be used now (readiness).
+	Check(ctx context.Context) error
 }
 
 // File is a stored file, readable from any position (for range requests).
@@ -82,4 +87,35 @@ func (f Folder) Open(_ context.Context, name string) (File, error) {
 		return nil, ErrNotFound
 	}
 	return file, err
+}
+
+// Delete removes a stored file.
+func (f Folder) Delete(_ context.Context, name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(f.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := root.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Check tells whether the folder exists or can be made, and is writable.
+func (f Folder) Check(_ context.Context) error {
+	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
+		return err
+	}
+	probe, err := os.CreateTemp(f.Dir, ".ready-*")
+	if err != nil {
+		return err
+	}
+	_ = probe.Close()
+	return os.Remove(probe.Name())
 }
