@@ -47,7 +47,7 @@ func (h *Handler) ShowChain(c echo.Context) error {
 		return err
 	}
 	cx := ctx(c)
-	d, err := pageData(h, cx, "chain/"+slug, func(cx context.Context) (models.ChainDetail, error) { return models.LoadChain(cx, h.db, slug) })
+	d, err := pageData(h, cx, "chain/"+slug, func(cx context.Context) (models.ChainDetail, error) { return models.LoadChain(cx, h.reads(cx), slug) })
 	if err != nil {
 		return err
 	}

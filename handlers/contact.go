@@ -20,7 +20,7 @@ func (h *Handler) Contact(c echo.Context) error {
 		Page:         h.page(c, "contact", i18n.T(cx, "contact.page.title"), i18n.T(cx, "contact.page.lead", map[string]any{"Days": days})),
 		ResponseDays: days,
 	}
-	contacts, err := models.ContactDirectory(cx, h.db)
+	contacts, err := models.ContactDirectory(cx, h.reads(cx))
 	if err != nil {
 		return err
 	}

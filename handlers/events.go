@@ -44,7 +44,7 @@ func (h *Handler) ShowEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := pageData(h, ctx(c), "event/"+slug, func(cx context.Context) (models.EventDetail, error) { return models.LoadEvent(cx, h.db, slug) })
+	d, err := pageData(h, ctx(c), "event/"+slug, func(cx context.Context) (models.EventDetail, error) { return models.LoadEvent(cx, h.reads(cx), slug) })
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"investportal/models"
@@ -42,6 +43,11 @@ type Deps struct {
 	// Watch tells when public content changes; nil: no page is kept in
 	// memory, and memos read the content versions on each request.
 	Watch *models.ContentWatch
+	// Replicas are read replicas anonymous public pages may read from;
+	// nil: the primary serves every read.
+	Replicas *models.Replicas
+	// Metrics, when set, gets the request and page-cache metrics.
+	Metrics prometheus.Registerer
 	// PageCacheBytes is the budget of rendered public pages kept in
 	// memory (pagecache.go); 0: none are kept.
 	PageCacheBytes int64
@@ -62,7 +68,9 @@ type Handler struct {
 	timeout       time.Duration // each request's deadline; 0: none
 	projects      projectflag.Rules
 	watch         *models.ContentWatch
+	replicas      *models.Replicas
 	pages         *pageCache
+	metrics       *requestMetrics // nil: none kept
 	// statistics memoises what the statistics page and downloads are
 	// computed from, per region filter, until their content changes.
 	statistics *models.Memo[statisticsData]
@@ -81,6 +89,7 @@ func build(d Deps) (*Handler, *echo.Echo) {
 		secureCookies: d.BaseURL != nil && d.BaseURL.Scheme == "https", proxies: d.TrustedProxies, timeout: d.RequestTimeout}
 	h.projects = followRules(d.BlockingDays)
 	h.watch = d.Watch
+	h.replicas = d.Replicas
 	h.statistics = models.NewMemo[statisticsData](64, d.Watch)
 	h.reported = models.NewMemo[[]models.ReportedBeside](64, d.Watch)
 	h.data = models.NewMemo[any](pageDataEntries, d.Watch)
@@ -89,6 +98,7 @@ func build(d Deps) (*Handler, *echo.Echo) {
 	}
 	h.sessions = h.newSessions()
 	h.pages = newPageCache(d.Watch, d.PageCacheBytes, h.sessions.Cookie.Name)
+	h.metrics = newRequestMetrics(d.Metrics, h.pages)
 	e := echo.New()
 	// Rate limits and sign-in throttling count by the client address.
 	e.IPExtractor = clientAddressOf(d.TrustedProxies)

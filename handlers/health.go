@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	"investportal/models"
 )
@@ -17,15 +18,54 @@ func (h *Handler) Healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// Readyz answers 200 only while the database answers, so that a load
-// balancer sends no visitors to an instance that cannot serve them.
+// readiness is what /readyz reports of each part: "ok", "down", and for
+// a replica "behind" (it answers, but has not replayed the latest content
+// change this instance knows of, so the primary serves its reads). Names,
+// addresses and errors are logged, not shown: the endpoint is public.
+type readiness struct {
+	Primary  string   `json:"primary"`
+	Replicas []string `json:"replicas,omitempty"`
+	Store    string   `json:"store"`
+}
+
+// Readyz answers 200 only while the primary database answers, so that a
+// load balancer sends no visitors to an instance that cannot serve them.
+// A replica or the upload store being down is reported but does not make
+// the instance unready: pages are still served (uploads are refused, and
+// the primary takes the replica's reads), and every instance shares them.
 func (h *Handler) Readyz(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := models.Ping(ctx, h.db); err != nil {
-		h.log.Warn("readiness check failed", "request_id", requestID(c), "err", err)
-		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
+	report, status := readiness{Primary: "ok", Store: "ok"}, http.StatusOK
+	var checks errgroup.Group
+	checks.Go(func() error {
+		if err := models.Ping(ctx, h.db); err != nil {
+			h.log.Warn("readiness: the primary database does not answer", "request_id", requestID(c), "err", err)
+			report.Primary, status = "down", http.StatusServiceUnavailable
+		}
+		return nil
+	})
+	checks.Go(func() error {
+		if h.uploads == nil {
+			report.Store = "none"
+		} else if err := h.uploads.Check(ctx); err != nil {
+			h.log.Warn("readiness: the upload store does not answer", "request_id", requestID(c), "err", err)
+			report.Store = "down"
+		}
+		return nil
+	})
+	_ = checks.Wait()
+	known, knownOK := h.watch.State().Version()
+	for _, r := range h.replicas.Status() {
+		switch {
+		case !r.Up:
+			report.Replicas = append(report.Replicas, "down")
+		case !knownOK || r.Version < known:
+			report.Replicas = append(report.Replicas, "behind")
+		default:
+			report.Replicas = append(report.Replicas, "ok")
+		}
 	}
-	return c.String(http.StatusOK, "ready\n")
+	return c.JSON(status, report)
 }

@@ -16,7 +16,7 @@ import (
 // and the latest news, all read from the database.
 func (h *Handler) Home(c echo.Context) error {
 	summary, err := pageData(h, ctx(c), "home", func(cx context.Context) (models.HomeSummary, error) {
-		return models.LoadHomeSummary(cx, h.db)
+		return models.LoadHomeSummary(cx, h.reads(cx))
 	})
 	if err != nil {
 		return err

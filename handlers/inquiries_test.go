@@ -647,3 +647,42 @@ func TestPrivacyNoticeInEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// Two instances on one database count the same form posts: the limit is
+// per client network across both, not per instance.
+func TestFormPostLimitIsSharedByInstances(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	a, b := newInquiryRouter(db), newInquiryRouter(db)
+	post := func(e http.Handler, ip string) int {
+		req := httptest.NewRequest(http.MethodPost, "/inquiries", strings.NewReader("company=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.RemoteAddr = ip + ":40000"
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := range 20 {
+		instance := a
+		if i%2 == 1 {
+			instance = b
+		}
+		if code := post(instance, "198.51.100.7"); code == http.StatusTooManyRequests {
+			t.Fatalf("post %d refused as too many", i+1)
+		}
+	}
+	for _, instance := range []http.Handler{a, b} {
+		if code := post(instance, "198.51.100.7"); code != http.StatusTooManyRequests {
+			t.Errorf("the 21st post within a minute across two instances = %d, want 429", code)
+		}
+	}
+	if code := post(b, "198.51.100.8"); code == http.StatusTooManyRequests {
+		t.Error("another client was refused")
+	}
+	var stored int
+	db.Raw("SELECT count(*) FROM form_attempts").Scan(&stored)
+	var raw int
+	db.Raw("SELECT count(*) FROM form_attempts WHERE client_key LIKE '%198.51%'").Scan(&raw)
+	if stored == 0 || raw != 0 {
+		t.Errorf("form_attempts holds %d rows, %d with the address in clear", stored, raw)
+	}
+}

@@ -174,12 +174,12 @@ func (h *Handler) askMatcher(cx context.Context, f matchForm) (v views.MatchAnsw
 	// once a day, until a table they come from changes.
 	key := "match-candidates/" + strconv.FormatInt(region.ID, 10) + "/" + now.In(calendar.Beijing).Format(time.DateOnly)
 	candidates, err := pageData(h, cx, key, func(cx context.Context) (models.MatchCandidates, error) {
-		return models.LoadMatchCandidates(cx, h.db, region.ID, now)
+		return models.LoadMatchCandidates(cx, h.reads(cx), region.ID, now)
 	})
 	if err != nil {
 		return v, region, nil, err
 	}
-	res, err := models.MatchBenefits(cx, h.db, candidates, answers, now, matchItemsShown)
+	res, err := models.MatchBenefits(cx, h.reads(cx), candidates, answers, now, matchItemsShown)
 	if err != nil {
 		return v, region, nil, err
 	}

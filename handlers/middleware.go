@@ -4,17 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"investportal/models"
 	"investportal/views/i18n"
@@ -24,7 +25,7 @@ import (
 const (
 	siteBodyLimitSize  = "1M"  // any request
 	inquiryBodyLimit   = "64K" // the investor's forms
-	formAttemptsPerMin = 20    // posts of any kind per address, valid or not, kept in memory
+	formAttemptsPerMin = 20    // posts of any kind per address and minute, valid or not, counted in PostgreSQL
 )
 
 // contentSecurityPolicy allows only the portal's own files: no inline script,
@@ -96,6 +97,7 @@ func (h *Handler) requestLogger() echo.MiddlewareFunc {
 		LogError:     true,
 		HandleError:  true, // let the error handler set the status before logging it
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			h.metrics.observe(c.Path(), v.Method, v.Status, v.Latency)
 			level := slog.LevelInfo
 			switch {
 			case v.Status >= 500:
@@ -211,20 +213,35 @@ func (h *Handler) newStaffCSRFToken(c echo.Context) string {
 	return token
 }
 
-// formAttemptLimit caps how often one address may post forms at all, so
-// that nobody can hammer validation or the database; stored inquiries have
-// their own, stricter limits.
-func formAttemptLimit() echo.MiddlewareFunc {
+// formAttemptLimit bounds the posts of any form from one client network
+// (an IPv6 client by its /64) to formAttemptsPerMin a minute, before the
+// body is read, so that nobody can hammer validation or the database;
+// stored inquiries have their own, stricter limits. The count is kept in PostgreSQL, so that every instance
+// counts the same posts. If the count cannot be written the post goes
+// on: it needs the database itself, and will say so.
+func (h *Handler) formAttemptLimit() echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(formAttemptsPerMin / 60.0), Burst: formAttemptsPerMin, ExpiresIn: 10 * time.Minute,
-		}),
+		Store:               sharedAttempts{h},
 		IdentifierExtractor: func(c echo.Context) (string, error) { return clientNetwork(c.RealIP()), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			c.Response().Header().Set("Retry-After", "60")
+			c.Response().Header().Set("Retry-After", strconv.Itoa(61-time.Now().Second()))
 			return &userError{status: http.StatusTooManyRequests, message: i18n.T(ctx(c), "error.429.text")}
 		},
 	})
+}
+
+// sharedAttempts is Echo's rate limiter store, counted in PostgreSQL.
+type sharedAttempts struct{ h *Handler }
+
+func (s sharedAttempts) Allow(client string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	attempts, err := models.CountFormAttempt(ctx, s.h.db, hex.EncodeToString(s.h.keyedHash("form-attempts", client)))
+	if err != nil {
+		s.h.log.Warn("form attempts not counted", "err", err)
+		return true, nil
+	}
+	return attempts <= formAttemptsPerMin, nil
 }
 
 func csrfToken(c echo.Context) string {

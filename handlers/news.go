@@ -13,7 +13,7 @@ import (
 
 // ListNews shows every published news article.
 func (h *Handler) ListNews(c echo.Context) error {
-	news, err := pageData(h, ctx(c), "news", func(cx context.Context) ([]models.NewsArticle, error) { return models.PublicNews(cx, h.db) })
+	news, err := pageData(h, ctx(c), "news", func(cx context.Context) ([]models.NewsArticle, error) { return models.PublicNews(cx, h.reads(cx)) })
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func (h *Handler) ShowNews(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := pageData(h, ctx(c), "news/"+slug, func(cx context.Context) (models.NewsArticle, error) { return models.LoadNews(cx, h.db, slug) })
+	a, err := pageData(h, ctx(c), "news/"+slug, func(cx context.Context) (models.NewsArticle, error) { return models.LoadNews(cx, h.reads(cx), slug) })
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 // edit). key names the page and what selects its data. Lists filtered by
 // what a visitor types are read afresh (see listData).
 func pageData[V any](h *Handler, cx context.Context, key string, load func(context.Context) (V, error)) (V, error) {
-	v, err := h.data.Get(cx, h.db, key, func(cx context.Context) (any, error) { return load(cx) })
+	v, err := h.data.Get(cx, h.reads(cx), key, func(cx context.Context) (any, error) { return load(cx) })
 	if err != nil {
 		var zero V
 		return zero, err
@@ -76,34 +76,34 @@ const pageDataEntries = 2048
 // The lists that filters and indexes share.
 
 func (h *Handler) publicRegions(cx context.Context) ([]models.Region, error) {
-	return pageData(h, cx, "regions", func(cx context.Context) ([]models.Region, error) { return models.PublicRegions(cx, h.db) })
+	return pageData(h, cx, "regions", func(cx context.Context) ([]models.Region, error) { return models.PublicRegions(cx, h.reads(cx)) })
 }
 
 func (h *Handler) publicChains(cx context.Context) ([]models.IndustryChain, error) {
-	return pageData(h, cx, "chains", func(cx context.Context) ([]models.IndustryChain, error) { return models.PublicChains(cx, h.db) })
+	return pageData(h, cx, "chains", func(cx context.Context) ([]models.IndustryChain, error) { return models.PublicChains(cx, h.reads(cx)) })
 }
 
 func (h *Handler) publicEvents(cx context.Context) ([]models.SigningEvent, error) {
-	return pageData(h, cx, "events", func(cx context.Context) ([]models.SigningEvent, error) { return models.PublicEvents(cx, h.db) })
+	return pageData(h, cx, "events", func(cx context.Context) ([]models.SigningEvent, error) { return models.PublicEvents(cx, h.reads(cx)) })
 }
 
 // The records filters name by slug.
 
 func (h *Handler) publicRegion(cx context.Context, slug string) (models.Region, error) {
 	return pageData(h, cx, "region-named/"+slug, func(cx context.Context) (models.Region, error) {
-		return models.PublicRegionBySlug(cx, h.db, slug)
+		return models.PublicRegionBySlug(cx, h.reads(cx), slug)
 	})
 }
 
 func (h *Handler) publicChain(cx context.Context, slug string) (models.IndustryChain, error) {
 	return pageData(h, cx, "chain-named/"+slug, func(cx context.Context) (models.IndustryChain, error) {
-		return models.PublicChainBySlug(cx, h.db, slug)
+		return models.PublicChainBySlug(cx, h.reads(cx), slug)
 	})
 }
 
 func (h *Handler) publicEvent(cx context.Context, slug string) (models.SigningEvent, error) {
 	return pageData(h, cx, "event-named/"+slug, func(cx context.Context) (models.SigningEvent, error) {
-		return models.PublicEventBySlug(cx, h.db, slug)
+		return models.PublicEventBySlug(cx, h.reads(cx), slug)
 	})
 }
 
@@ -111,12 +111,12 @@ func (h *Handler) publicEvent(cx context.Context, slug string) (models.SigningEv
 // count towards and whose policies apply there.
 func (h *Handler) regionIDsBelow(cx context.Context, id int64) ([]int64, error) {
 	return pageData(h, cx, "below/"+strconv.FormatInt(id, 10), func(cx context.Context) ([]int64, error) {
-		return models.RegionIDsBelow(cx, h.db, id)
+		return models.RegionIDsBelow(cx, h.reads(cx), id)
 	})
 }
 
 func (h *Handler) regionIDsAbove(cx context.Context, id int64) ([]int64, error) {
 	return pageData(h, cx, "above/"+strconv.FormatInt(id, 10), func(cx context.Context) ([]int64, error) {
-		return models.RegionIDsAbove(cx, h.db, id)
+		return models.RegionIDsAbove(cx, h.reads(cx), id)
 	})
 }

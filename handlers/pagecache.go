@@ -186,7 +186,9 @@ func (p *pageCache) renderKeepable(c echo.Context, next echo.HandlerFunc, key st
 	if err != nil || e == nil {
 		return nil, err
 	}
-	if versions, ok := state.VersionsOf(e.tables); ok && p.entries != nil && len(e.body) <= p.maxEntry && p.watch.State().Epoch == state.Epoch {
+	all, _ := state.Version()
+	if versions, ok := state.VersionsOf(e.tables); ok && p.entries != nil && len(e.body) <= p.maxEntry && p.watch.State().Epoch == state.Epoch &&
+		models.MayKeep(c.Request().Context(), all) {
 		e.epoch, e.versions, e.until = state.Epoch, versions, state.Until()
 		p.entries.Set(key, e)
 	}

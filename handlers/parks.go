@@ -16,7 +16,7 @@ import (
 // ListParks shows every published park with its region and available sites.
 func (h *Handler) ListParks(c echo.Context) error {
 	cx := ctx(c)
-	parks, err := pageData(h, cx, "parks", func(cx context.Context) ([]models.ParkListItem, error) { return models.PublicParks(cx, h.db) })
+	parks, err := pageData(h, cx, "parks", func(cx context.Context) ([]models.ParkListItem, error) { return models.PublicParks(cx, h.reads(cx)) })
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (h *Handler) ShowPark(c echo.Context) error {
 		return err
 	}
 	cx := ctx(c)
-	d, err := pageData(h, cx, "park/"+slug, func(cx context.Context) (models.ParkDetail, error) { return models.LoadPark(cx, h.db, slug) })
+	d, err := pageData(h, cx, "park/"+slug, func(cx context.Context) (models.ParkDetail, error) { return models.LoadPark(cx, h.reads(cx), slug) })
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 	// In force today in Beijing: the memo's values end at its midnight.
 	key := fmt.Sprintf("policies/%v/%d/%q/%q/%q", filter.RegionIDs, filter.ChainID, filter.Benefit, filter.Validity, filter.Sort)
 	found, err := listData(h, cx, len(filter.Text) > 0, page, key, func(cx context.Context) (policyPage, error) {
-		items, total, err := models.SearchPolicies(cx, h.db, filter)
+		items, total, err := models.SearchPolicies(cx, h.reads(cx), filter)
 		return policyPage{items, total}, err
 	})
 	if err != nil {
@@ -166,7 +166,7 @@ func (h *Handler) ShowPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := pageData(h, ctx(c), "policy/"+slug, func(cx context.Context) (models.PolicyDetail, error) { return models.LoadPolicy(cx, h.db, slug) })
+	d, err := pageData(h, ctx(c), "policy/"+slug, func(cx context.Context) (models.PolicyDetail, error) { return models.LoadPolicy(cx, h.reads(cx), slug) })
 	if err != nil {
 		return err
 	}

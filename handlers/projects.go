@@ -65,7 +65,7 @@ func (h *Handler) ListProjects(c echo.Context) error {
 	typed := f.MinYuan != nil || f.MaxYuan != nil || f.SignedYear != 0
 	key := fmt.Sprintf("projects/%v/%d/%d/%q/%q/%q", f.RegionIDs, f.ChainID, f.EventID, f.Category, f.Stage, f.Sort)
 	result, err := listData(h, cx, typed, page, key, func(cx context.Context) (models.ProjectPage, error) {
-		return models.SearchProjects(cx, h.db, f)
+		return models.SearchProjects(cx, h.reads(cx), f)
 	})
 	if err != nil {
 		return err
@@ -155,7 +155,9 @@ func (h *Handler) ShowProject(c echo.Context) error {
 		return err
 	}
 	cx := ctx(c)
-	d, err := pageData(h, cx, "project/"+slug, func(cx context.Context) (models.ProjectDetail, error) { return models.LoadProject(cx, h.db, slug) })
+	d, err := pageData(h, cx, "project/"+slug, func(cx context.Context) (models.ProjectDetail, error) {
+		return models.LoadProject(cx, h.reads(cx), slug)
+	})
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func (h *Handler) ShowRegion(c echo.Context) error {
 	cx := ctx(c)
 	profile := func(cx context.Context) (models.RegionProfile, error) {
 		return pageData(h, cx, "region/"+slug, func(cx context.Context) (models.RegionProfile, error) {
-			return models.LoadRegionProfile(cx, h.db, slug)
+			return models.LoadRegionProfile(cx, h.reads(cx), slug)
 		})
 	}
 	p, err := profile(cx)

@@ -148,12 +148,12 @@ func countsOver(ctx context.Context, b models.ReportedBeside, computed bool) []s
 // (Handler.reported): computing them is most of a region page's
 // database time.
 func (h *Handler) regionReported(cx context.Context, regionID int64) ([]views.ReportedRow, error) {
-	list, err := h.reported.Get(cx, h.db, strconv.FormatInt(regionID, 10), func(cx context.Context) ([]models.ReportedBeside, error) {
-		below, err := models.RegionIDsBelow(cx, h.db, regionID)
+	list, err := h.reported.Get(cx, h.reads(cx), strconv.FormatInt(regionID, 10), func(cx context.Context) ([]models.ReportedBeside, error) {
+		below, err := models.RegionIDsBelow(cx, h.reads(cx), regionID)
 		if err != nil {
 			return nil, err
 		}
-		return models.PublicReportedStatistics(cx, h.db, below)
+		return models.PublicReportedStatistics(cx, h.reads(cx), below)
 	})
 	if err != nil {
 		return nil, err

@@ -30,8 +30,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Match(readOnly, "/readyz", h.Readyz)
 	e.Match(readOnly, "/static/*", h.StaticFile)
 	// Public pages are kept rendered until their content changes
-	// (pagecache.go); pages with a form are not.
-	page := h.pages.serve
+	// (pagecache.go); pages with a form are not. What they render is read
+	// from a current replica where there is one (replicas.go).
+	page := func(next echo.HandlerFunc) echo.HandlerFunc { return h.pages.serve(h.publicReads(next)) }
 	e.Match(readOnly, "/sitemap.xml", h.Sitemap, page)
 	e.Match(readOnly, "/robots.txt", h.Robots)
 	e.Match(readOnly, "/uploads/:name", h.ServeUpload)
@@ -63,7 +64,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	// Inquiries: the forms carry a CSRF token; posts are size- and
 	// rate-limited before anything reads them.
 	csrf := h.csrfProtection()
-	posts := []echo.MiddlewareFunc{middleware.BodyLimit(inquiryBodyLimit), formAttemptLimit(), csrf}
+	posts := []echo.MiddlewareFunc{middleware.BodyLimit(inquiryBodyLimit), h.formAttemptLimit(), csrf}
 	localized(e, "/inquiries/new", h.NewInquiry, csrf)
 	localizedPost(e, "/inquiries", h.CreateInquiry, posts...)
 	localized(e, "/inquiries/status/:token", h.ShowInquiryStatus, csrf)
@@ -88,7 +89,7 @@ func (h *Handler) routes(e *echo.Echo) {
 func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	g := e.Group(adminPrefix, withLang(i18n.Hans), noStore, echo.WrapMiddleware(h.sessions.LoadAndSave))
 	g.GET("/login", h.AdminLoginForm, csrf)
-	g.POST("/login", h.AdminLogin, middleware.BodyLimit("16K"), formAttemptLimit(), csrf)
+	g.POST("/login", h.AdminLogin, middleware.BodyLimit("16K"), h.formAttemptLimit(), csrf)
 	staff := func(method, path string, handler echo.HandlerFunc, perms ...permission) {
 		h.staffRoute(g, method, path, handler, perms...)
 	}
@@ -97,7 +98,7 @@ func (h *Handler) adminRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	staff(post, "/logout", h.AdminLogout, permUseAdmin)
 	staff(get, "", h.AdminDashboard, permUseAdmin)
 	staff(get, "/password", h.AdminPasswordForm, permUseAdmin)
-	staff(post, "/password", formAttemptLimit()(h.AdminChangePassword), permUseAdmin) // it checks a password: limited like sign-in
+	staff(post, "/password", h.formAttemptLimit()(h.AdminChangePassword), permUseAdmin) // it checks a password: limited like sign-in
 
 	// Content: every type the same way (admin_content_types.go).
 	for _, t := range contentTypes {

@@ -33,7 +33,7 @@ func (h *Handler) Search(c echo.Context) error {
 	if q == "" {
 		return render(c, http.StatusOK, views.SearchPage(v))
 	}
-	groups, err := models.Search(cx, h.db, i18n.ScriptForms(q), searchHitsPerGroup)
+	groups, err := models.Search(cx, h.reads(cx), i18n.ScriptForms(q), searchHitsPerGroup)
 	if err != nil {
 		return err
 	}

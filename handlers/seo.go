@@ -35,7 +35,7 @@ type sitemapAltLink struct {
 // Sitemap lists every public page once per language, each with its
 // alternates, so search engines find all three versions.
 func (h *Handler) Sitemap(c echo.Context) error {
-	entries, err := models.SitemapEntries(ctx(c), h.db)
+	entries, err := models.SitemapEntries(ctx(c), h.reads(ctx(c)))
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func (h *Handler) ListSites(c echo.Context) error {
 		return err
 	}
 
-	sites, total, err := models.SearchSites(cx, h.db, f)
+	sites, total, err := models.SearchSites(cx, h.reads(cx), f)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ const sitePolicyLinks = 3
 func (h *Handler) policiesInForceAt(cx context.Context) (map[int64]models.PoliciesInForce, error) {
 	now := time.Now()
 	return pageData(h, cx, "in-force-at-parks/"+now.In(calendar.Beijing).Format(time.DateOnly), func(cx context.Context) (map[int64]models.PoliciesInForce, error) {
-		return models.PoliciesInForceAt(cx, h.db, nil, now, sitePolicyLinks)
+		return models.PoliciesInForceAt(cx, h.reads(cx), nil, now, sitePolicyLinks)
 	})
 }
 

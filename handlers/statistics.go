@@ -159,8 +159,8 @@ func (h *Handler) statisticsRegion(c echo.Context) (*models.Region, error) {
 func (h *Handler) statisticsFor(cx context.Context, region *models.Region) (statistics, error) {
 	s := statistics{region: region}
 	var err error
-	if s.statisticsData, err = h.statistics.Get(cx, h.db, regionSlug(region), func(cx context.Context) (statisticsData, error) {
-		return computeStatistics(cx, h.db, region)
+	if s.statisticsData, err = h.statistics.Get(cx, h.reads(cx), regionSlug(region), func(cx context.Context) (statisticsData, error) {
+		return computeStatistics(cx, h.reads(cx), region)
 	}); err != nil {
 		return s, err
 	}

@@ -98,6 +98,14 @@ func (s ContentState) Unchanged(tables []string, versions []int64) bool {
 	return true
 }
 
+// Version is the version of all content ('*'), false when not known now.
+func (s ContentState) Version() (int64, bool) {
+	if !s.Current || s.versions == nil {
+		return 0, false
+	}
+	return s.versions.versions["*"], true
+}
+
 // Until is when content next changes by itself.
 func (s ContentState) Until() time.Time { return s.until }
 

@@ -62,34 +62,14 @@ var DefaultPool = PoolConfig{
 // server answers or wait runs out: a freshly started server (or a container
 // that comes up beside the portal) refuses connections for a few seconds.
 func Open(ctx context.Context, url string, pool PoolConfig, wait time.Duration, log *slog.Logger) (*gorm.DB, error) {
-	connConfig, err := pgx.ParseConfig(url)
+	db, err := openPool(url, pool)
 	if err != nil {
-		return nil, fmt.Errorf("database URL: %w", err)
-	}
-	if pool.StatementTimeout > 0 {
-		connConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(pool.StatementTimeout.Milliseconds(), 10)
-	}
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*connConfig)}), &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true, // single statements need no wrapping transaction
-		TranslateError:         true,
-		DisableAutomaticPing:   true, // the loop below pings, with retries
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	if err := noteReadsOfEveryStatement(db); err != nil {
 		return nil, err
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err
 	}
-	sqlDB.SetMaxOpenConns(pool.MaxOpenConns)
-	sqlDB.SetMaxIdleConns(pool.MaxIdleConns)
-	sqlDB.SetConnMaxLifetime(pool.ConnMaxLifetime)
-	sqlDB.SetConnMaxIdleTime(pool.ConnMaxIdleTime)
-
 	deadline := time.Now().Add(wait)
 	delay := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -112,6 +92,38 @@ func Open(ctx context.Context, url string, pool PoolConfig, wait time.Duration, 
 		}
 		delay = min(delay*2, 5*time.Second)
 	}
+}
+
+// openPool makes a connection pool; it connects on first use.
+func openPool(url string, pool PoolConfig) (*gorm.DB, error) {
+	connConfig, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	if pool.StatementTimeout > 0 {
+		connConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(pool.StatementTimeout.Milliseconds(), 10)
+	}
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*connConfig)}), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true, // single statements need no wrapping transaction
+		TranslateError:         true,
+		DisableAutomaticPing:   true, // Open pings, with retries; a replica is checked by its poller
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := noteReadsOfEveryStatement(db); err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(pool.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(pool.MaxIdleConns)
+	sqlDB.SetConnMaxLifetime(pool.ConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(pool.ConnMaxIdleTime)
+	return db, nil
 }
 
 // noteReadsOfEveryStatement lets a memo see the tables its computation

@@ -97,6 +97,9 @@ func (m *Memo[V]) Get(ctx context.Context, db *gorm.DB, key string, compute func
 			until = midnight
 		}
 	}
+	if !MayKeep(ctx, versions.versions["*"]) {
+		return v, nil
+	}
 	m.cache.Set(key, memoEntry[V]{tables: tables, stamp: versions.stamp(tables), until: until, value: v})
 	return v, nil
 }
@@ -211,7 +214,7 @@ var derivedTables = map[string][]string{
 // from one is kept only while nothing at all changes ('*'). Public pages
 // read none of them today; models_test checks that every table of the
 // schema is in one of these three lists.
-var unversionedTables = []string{"audit_log", "calendar_overrides", "content_versions", "desk_digests", "goose_db_version",
+var unversionedTables = []string{"audit_log", "calendar_overrides", "content_versions", "desk_digests", "form_attempts", "goose_db_version",
 	"inquiries", "inquiry_events", "inquiry_notes", "inquiry_reference_counters", "inquiry_reminders", "investor_briefs",
 	"job_leases", "outbox_messages", "project_commitments", "project_flag_changes", "project_problems",
 	"sessions", "sign_in_failures", "staff_users"}

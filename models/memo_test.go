@@ -116,3 +116,36 @@ func TestMemoWithinAMemoDependsOnWhatTheInnerOneRead(t *testing.T) {
 		t.Errorf("after unpublishing an article: %d, want %d", got, before-2)
 	}
 }
+
+// A value read from a replica that had replayed less than the versions the
+// memo keys on (the watch heard of a change after the replica was chosen)
+// is returned but not kept; one read from a replica that has it all is.
+func TestMemoKeepsNothingReadFromALaggingReplica(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	versions, err := models.LoadContentVersions(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := versions.All()
+	memo := models.NewMemo[int](4, nil)
+	computed := 0
+	get := func(ctx context.Context) {
+		t.Helper()
+		if _, err := memo.Get(ctx, db, "k", func(context.Context) (int, error) { computed++; return computed, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lagging := models.ReadFromReplicaAt(context.Background(), all-1)
+	get(lagging)
+	get(lagging)
+	if computed != 2 {
+		t.Errorf("computed %d times from a lagging replica, want 2 (nothing kept)", computed)
+	}
+	current := models.ReadFromReplicaAt(context.Background(), all)
+	get(current)
+	get(current)
+	get(context.Background())
+	if computed != 3 {
+		t.Errorf("computed %d times, want 3 (kept once read from a current replica)", computed)
+	}
+}

@@ -16,13 +16,17 @@ import (
 	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/outbox"
+	"investportal/models/storage"
 )
 
 // Config is everything the portal reads from its environment, read once at
 // start-up and passed down.
 type Config struct {
-	Env           string // development or production
-	DatabaseURL   string // empty: start the project-local cluster
+	Env         string // development or production
+	DatabaseURL string // empty: start the project-local cluster
+	// ReplicaURLs are streaming replicas of DatabaseURL that anonymous
+	// public pages may read from.
+	ReplicaURLs   []string
 	LocalDBDir    string
 	Addr          string
 	BaseURL       *url.URL
@@ -40,12 +44,18 @@ type Config struct {
 	Desk           models.DeskRules
 	BlockingDays   int
 	UploadDir      string
+	// S3, when its endpoint is set, keeps uploads in a bucket instead of
+	// UploadDir.
+	S3 storage.S3Config
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Request-ID headers are believed.
 	TrustedProxies []*net.IPNet
 	// DebugAddr, when set, serves net/http/pprof on its own loopback
 	// listener, never on the public one.
 	DebugAddr string
+	// MetricsAddr, when set, serves Prometheus metrics on its own loopback
+	// listener.
+	MetricsAddr string
 	// PageCacheBytes is the memory kept for rendered public pages; 0: none.
 	PageCacheBytes int64
 }
@@ -59,6 +69,7 @@ type configVar struct {
 var configVars = []configVar{
 	{"PORTAL_ENV", "development", "development or production; production requires DATABASE_URL, PORTAL_SESSION_SECRET and an https base URL"},
 	{"DATABASE_URL", "", "PostgreSQL connection URL; when unset a project-local cluster is started under PORTAL_LOCAL_DB_DIR"},
+	{"DATABASE_REPLICA_URLS", "", "PostgreSQL URLs of streaming replicas of DATABASE_URL, separated by commas; anonymous public pages read from one that has replayed every content change this instance knows of, anything else from the primary (see Running at scale)"},
 	{"PORTAL_LOCAL_DB_DIR", ".localdb", "folder of the project-local cluster (git-ignored)"},
 	{"PORTAL_ADDR", "127.0.0.1:8080", "host:port to listen on"},
 	{"PORTAL_BASE_URL", "http://127.0.0.1:8080", "public base URL, used for canonical links and e-mails"},
@@ -77,7 +88,14 @@ var configVars = []configVar{
 	{"PORTAL_DORMANT_DAYS", "14", "days without any activity after which an open inquiry is marked dormant"},
 	{"PORTAL_BLOCKING_DAYS", "14", "days a blocking problem of a signed project may stay open before the project's flag turns red"},
 	{"PORTAL_UPLOAD_DIR", "uploads", "folder for images staff upload (git-ignored); every instance must share it"},
+	{"PORTAL_S3_ENDPOINT", "", "URL of an S3-compatible object store (https://host, or http://127.0.0.1:port on the same machine) that keeps uploads instead of PORTAL_UPLOAD_DIR; unset: the folder"},
+	{"PORTAL_S3_BUCKET", "", "the bucket for uploads; required with PORTAL_S3_ENDPOINT, and it must exist"},
+	{"PORTAL_S3_REGION", "", "the store's region, where it has one"},
+	{"AWS_ACCESS_KEY_ID", "", "the object store's access key; required with PORTAL_S3_ENDPOINT"},
+	{"AWS_SECRET_ACCESS_KEY", "", "the object store's secret key; required with PORTAL_S3_ENDPOINT"},
+	{"AWS_SESSION_TOKEN", "", "a temporary session token, where the store issued one with the keys"},
 	{"PORTAL_DEBUG_ADDR", "", "loopback host:port (e.g. 127.0.0.1:6060) serving Go's pprof profiles on a listener of its own; unset: no profiles are served"},
+	{"PORTAL_METRICS_ADDR", "", "loopback host:port (e.g. 127.0.0.1:9464) serving Prometheus metrics at /metrics on a listener of its own; unset: no metrics are served"},
 	{"PORTAL_PAGE_CACHE_MB", "64", "memory for rendered public pages, which are served from it until their content changes (least recently and least often used go first); 0: every page is rendered per request"},
 	{"PORTAL_TRUSTED_PROXIES", "", "addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1 or 10.0.0.0/24); only from them are X-Forwarded-For and X-Request-ID believed; unset: the connection's address is the client's"},
 }
@@ -120,6 +138,17 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	} else if production {
 		bad("DATABASE_URL", "is required in production")
+	}
+	for _, replica := range strings.FieldsFunc(get("DATABASE_REPLICA_URLS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		u, err := url.Parse(replica)
+		switch {
+		case err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql"):
+			bad("DATABASE_REPLICA_URLS", "each must be a postgres:// URL")
+		case cfg.DatabaseURL == "":
+			bad("DATABASE_REPLICA_URLS", "needs DATABASE_URL: a replica is of a primary the portal is told of")
+		default:
+			cfg.ReplicaURLs = append(cfg.ReplicaURLs, replica)
+		}
 	}
 
 	if _, port, err := net.SplitHostPort(cfg.Addr); err != nil {
@@ -203,6 +232,18 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		cfg.BlockingDays = n
 	}
 	cfg.UploadDir = get("PORTAL_UPLOAD_DIR")
+	if endpoint := get("PORTAL_S3_ENDPOINT"); endpoint != "" {
+		cfg.S3 = storage.S3Config{Endpoint: endpoint, Bucket: get("PORTAL_S3_BUCKET"), Region: get("PORTAL_S3_REGION"),
+			AccessKey: get("AWS_ACCESS_KEY_ID"), SecretKey: get("AWS_SECRET_ACCESS_KEY"), SessionToken: get("AWS_SESSION_TOKEN")}
+		if _, err := storage.NewBucket(cfg.S3); err != nil {
+			bad("PORTAL_S3_ENDPOINT", "%v", err)
+		}
+		for name, value := range map[string]string{"PORTAL_S3_BUCKET": cfg.S3.Bucket, "AWS_ACCESS_KEY_ID": cfg.S3.AccessKey, "AWS_SECRET_ACCESS_KEY": cfg.S3.SecretKey} {
+			if value == "" {
+				bad(name, "is required with PORTAL_S3_ENDPOINT")
+			}
+		}
+	}
 	if list := get("PORTAL_TRUSTED_PROXIES"); list != "" {
 		proxies, err := parseNetworks(list)
 		if err != nil {
@@ -217,19 +258,27 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		cfg.PageCacheBytes = int64(n) << 20
 	}
 
-	if addr := get("PORTAL_DEBUG_ADDR"); addr != "" {
-		if host, _, err := net.SplitHostPort(addr); err != nil {
-			bad("PORTAL_DEBUG_ADDR", "%q is not host:port", addr)
-		} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			bad("PORTAL_DEBUG_ADDR", "must be a loopback address such as 127.0.0.1:6060: profiles show the portal's internals")
-		}
-		cfg.DebugAddr = addr
-	}
+	cfg.DebugAddr = loopbackAddr(get, "PORTAL_DEBUG_ADDR", "127.0.0.1:6060: profiles show the portal's internals", bad)
+	cfg.MetricsAddr = loopbackAddr(get, "PORTAL_METRICS_ADDR", "127.0.0.1:9464: the figures are for the bureau's monitoring only", bad)
 
 	if len(problems) > 0 {
 		return cfg, errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return cfg, nil
+}
+
+// loopbackAddr reads a host:port that must be on the loopback interface.
+func loopbackAddr(get func(string) string, name, why string, bad func(string, string, ...any)) string {
+	addr := get(name)
+	if addr == "" {
+		return ""
+	}
+	if host, _, err := net.SplitHostPort(addr); err != nil {
+		bad(name, "%q is not host:port", addr)
+	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		bad(name, "must be a loopback address such as %s", why)
+	}
+	return addr
 }
 
 func parseDuration(get func(string) string, name string, bad func(string, string, ...any)) time.Duration {

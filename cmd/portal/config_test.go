@@ -43,13 +43,15 @@ func TestLoadConfigReportsEveryBadValue(t *testing.T) {
 		"PORTAL_REQUEST_TIMEOUT":      "1m",
 		"PORTAL_DB_STATEMENT_TIMEOUT": "0s",
 		"PORTAL_DEBUG_ADDR":           "0.0.0.0:6060",
+		"PORTAL_METRICS_ADDR":         "10.0.0.1:9464",
+		"DATABASE_REPLICA_URLS":       "postgres://replica/db, mysql://other",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	for _, name := range []string{"PORTAL_ENV", "DATABASE_URL", "PORTAL_ADDR", "PORTAL_BASE_URL", "PORTAL_SESSION_SECRET",
 		"PORTAL_LOG_LEVEL", "PORTAL_DB_WAIT", "PORTAL_SHUTDOWN_GRACE", "PORTAL_DB_MAX_CONNS", "PORTAL_TRUSTED_PROXIES",
-		"PORTAL_REQUEST_TIMEOUT", "PORTAL_DB_STATEMENT_TIMEOUT", "PORTAL_DEBUG_ADDR"} {
+		"PORTAL_REQUEST_TIMEOUT", "PORTAL_DB_STATEMENT_TIMEOUT", "PORTAL_DEBUG_ADDR", "PORTAL_METRICS_ADDR", "DATABASE_REPLICA_URLS"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
@@ -117,5 +119,27 @@ func TestReadmeDocumentsEveryVariable(t *testing.T) {
 		if !strings.Contains(string(readme), row) {
 			t.Errorf("README.md's configuration table lacks %q", row)
 		}
+	}
+}
+
+func TestObjectStoreSettings(t *testing.T) {
+	_, err := loadConfig(env(map[string]string{"PORTAL_S3_ENDPOINT": "http://127.0.0.1:8333"}))
+	for _, name := range []string{"PORTAL_S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if err == nil || !strings.Contains(err.Error(), name+": is required") {
+			t.Errorf("an endpoint without %s: %v", name, err)
+		}
+	}
+	_, err = loadConfig(env(map[string]string{"PORTAL_S3_ENDPOINT": "http://key:hunter2@store.example/bucket",
+		"PORTAL_S3_BUCKET": "b", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}))
+	if err == nil || !strings.Contains(err.Error(), "PORTAL_S3_ENDPOINT:") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("an endpoint with a path and credentials: %v", err)
+	}
+	cfg, err := loadConfig(env(map[string]string{"PORTAL_S3_ENDPOINT": "https://s3.example.com", "PORTAL_S3_BUCKET": "uploads",
+		"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}))
+	if err != nil || cfg.S3.Bucket != "uploads" || cfg.S3.SecretKey != "s" {
+		t.Errorf("a full S3 setting: %+v, %v", cfg.S3, err)
+	}
+	if cfg, _ := loadConfig(env(nil)); cfg.S3.Endpoint != "" {
+		t.Errorf("S3 by default: %+v", cfg.S3)
 	}
 }

@@ -165,9 +165,22 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		if err != nil {
 			return err
 		}
-		deps := handlers.Deps{DB: db, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
+		uploads, err := uploadStore(cfg)
+		if err != nil {
+			return err
+		}
+		replicas, err := models.OpenReplicas(cfg.ReplicaURLs, cfg.Pool, db, watch, log)
+		if err != nil {
+			return fmt.Errorf("DATABASE_REPLICA_URLS: %w", err)
+		}
+		defer replicas.Close()
+		metrics, err := newMetrics(db, replicas)
+		if err != nil {
+			return err
+		}
+		deps := handlers.Deps{DB: db, Replicas: replicas, Metrics: metrics, Log: log, BaseURL: cfg.BaseURL, Secret: cfg.SessionSecret,
 			Inquiries: handlers.InquirySettings{TeamEmail: cfg.TeamEmail, RetentionDays: cfg.RetentionDays, Desk: cfg.Desk, WakeOutbox: worker.Wake},
-			Uploads:   storage.Folder{Dir: cfg.UploadDir}, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
+			Uploads:   uploads, TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
 			BlockingDays: cfg.BlockingDays, Watch: watch, PageCacheBytes: cfg.PageCacheBytes}
 		worker.Prepare = handlers.StatusLinks(deps) // investors' private links are put in as mail goes out, never stored
 		// Inquiries stored before the desk had due times get theirs.
@@ -184,13 +197,25 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, args []string) err
 		running.Go(func() { housekeeping(background, db, cfg.RetentionDays, log) })
 		running.Go(func() { scheduled.Run(background) })
 		running.Go(func() { watch.Run(background) })
+		running.Go(func() { replicas.Run(background) })
 		defer func() { stopBackground(); running.Wait() }() // a message being sent is finished and recorded
 		if cfg.DebugAddr != "" {
 			running.Go(func() { serveProfiles(background, cfg.DebugAddr, log) })
 		}
+		if cfg.MetricsAddr != "" {
+			running.Go(func() { serveMetrics(background, cfg.MetricsAddr, metrics, log) })
+		}
 
 		return serveUntilDone(ctx, handlers.NewServer(cfg.Addr, handlers.New(deps)), cfg.ShutdownGrace, log)
 	})
+}
+
+// uploadStore is the bucket when one is configured, else the folder.
+func uploadStore(cfg Config) (storage.Store, error) {
+	if cfg.S3.Endpoint == "" {
+		return storage.Folder{Dir: cfg.UploadDir}, nil
+	}
+	return storage.NewBucket(cfg.S3)
 }
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when
@@ -223,6 +248,9 @@ func housekeeping(ctx context.Context, db *gorm.DB, retentionDays int, log *slog
 		}
 		if err := models.DeleteStaleSignInFailures(ctx, db); err != nil && ctx.Err() == nil {
 			log.Warn("removing old sign-in failures failed; will try again", "err", err)
+		}
+		if err := models.DeleteOldFormAttempts(ctx, db); err != nil && ctx.Err() == nil {
+			log.Warn("forgetting old form attempt counts failed; will try again", "err", err)
 		}
 		if err := models.ForgetOldSubmissionKeys(ctx, db); err != nil && ctx.Err() == nil {
 			log.Warn("forgetting old submission keys failed; will try again", "err", err)

@@ -166,6 +166,31 @@ func (c *Cluster) startOn(ctx context.Context, port int) error {
 	return nil
 }
 
+// StartReplica makes the cluster a streaming replica of the one listening
+// on primaryPort (pg_basebackup, which writes the settings to follow the
+// primary) and starts it on a free port, which it returns. The primary
+// must allow replication connections from 127.0.0.1 (initdb's default).
+func (c *Cluster) StartReplica(ctx context.Context, primaryPort int) (int, error) {
+	if err := c.prepareDir(); err != nil {
+		return 0, err
+	}
+	unlock, err := c.lock()
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	out, err := c.run(ctx, "pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(primaryPort), "-U", "postgres",
+		"-D", c.dataDir(), "--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast")
+	if err != nil {
+		return 0, fmt.Errorf("pg_basebackup: %w\n%s", err, out)
+	}
+	port, err := FreePort()
+	if err != nil {
+		return 0, err
+	}
+	return port, c.startOn(ctx, port)
+}
+
 // Stop shuts the cluster down: fast mode ends sessions and checkpoints cleanly.
 func (c *Cluster) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
