@@ -9,7 +9,7 @@ PORTAL := bin/portal
 # apt needs root; on a developer's own account, sudo asks for the password.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test soak fuzz build generate lint fmt bench postgres-binaries test-packages check-generated clean-localdb help
+.PHONY: run test cluster soak fuzz build generate lint fmt bench postgres-binaries test-packages check-generated clean-localdb help
 
 help:
 	@echo "make run     start the portal with demo content (a local PostgreSQL when DATABASE_URL is unset)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint    go vet, gofmt and templ fmt checks, staticcheck, gosec, go.mod tidy, no file over 1 MB"
 	@echo "make fmt     format Go and templ files"
 	@echo "make bench   load benchmark on 100 000 synthetic projects (plans, req/s, p50/p99)"
+	@echo "make cluster  the portal at scale on 127.0.0.1: primary + replica, S3 store, two instances behind nginx"
 	@echo "make fuzz    fuzz the inquiry form (FUZZTIME=60s)"
 	@echo "make soak    kill -9, a PostgreSQL restart and pool exhaustion under load: nothing acknowledged is lost"
 
@@ -33,6 +34,13 @@ test: generate postgres-binaries test-packages bin/weed
 		$(GO) build -o $(PORTAL) ./cmd/portal && \
 		$(PORTAL) localdb run -- $(GO) test -count=1 ./...; \
 	fi
+
+# The portal as it runs at scale, on 127.0.0.1 only: a PostgreSQL primary
+# and its streaming replica, SeaweedFS, two instances and nginx in front
+# (http://127.0.0.1:8090/). Ctrl-C stops it all. See cmd/cluster.
+cluster: build bin/weed postgres-binaries test-packages
+	$(GO) build -o bin/cluster ./cmd/cluster
+	bin/cluster -portal $(PORTAL)
 
 # Faults under load, on a PostgreSQL cluster of the harness's own (it stops
 # and restarts it) and the real binary (it kills it): see cmd/soak. About
