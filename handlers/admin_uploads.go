@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -170,7 +171,12 @@ func (h *Handler) ServeUpload(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	file, err := h.uploads.Open(ctx(c), name)
+	// The file is streamed as fast as the visitor takes it, within the
+	// server's write timeout rather than the request's deadline (which is
+	// for waiting on the database): a slow phone may take long for 5 MB.
+	streaming, cancel := context.WithTimeout(context.WithoutCancel(ctx(c)), WriteTimeout)
+	defer cancel()
+	file, err := h.uploads.Open(streaming, name)
 	if errors.Is(err, storage.ErrNotFound) {
 		return echo.ErrNotFound
 	} else if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 	"gorm.io/gorm"
 
 	"investportal/models"
@@ -70,7 +71,8 @@ type Handler struct {
 	watch         *models.ContentWatch
 	replicas      *models.Replicas
 	pages         *pageCache
-	metrics       *requestMetrics // nil: none kept
+	metrics       *requestMetrics    // nil: none kept
+	ready         singleflight.Group // one /readyz check at a time
 	// statistics memoises what the statistics page and downloads are
 	// computed from, per region filter, until their content changes.
 	statistics *models.Memo[statisticsData]

@@ -33,15 +33,34 @@ type readiness struct {
 // A replica or the upload store being down is reported but does not make
 // the instance unready: pages are still served (uploads are refused, and
 // the primary takes the replica's reads), and every instance shares them.
+//
+// Requests that come while a check runs share its answer, so that a flood
+// of /readyz asks the database and the store once at a time.
 func (h *Handler) Readyz(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	answer, _, _ := h.ready.Do("", func() (any, error) {
+		report, status := h.checkReadiness(requestID(c))
+		return readyAnswer{report, status}, nil
+	})
+	a := answer.(readyAnswer)
+	return c.JSON(a.status, a.report)
+}
+
+type readyAnswer struct {
+	report readiness
+	status int
+}
+
+// checkReadiness asks each part, on a context of its own: the answer is
+// shared with requests other than the one that asked.
+func (h *Handler) checkReadiness(requestID string) (readiness, int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	report, status := readiness{Primary: "ok", Store: "ok"}, http.StatusOK
 	var checks errgroup.Group
 	checks.Go(func() error {
 		if err := models.Ping(ctx, h.db); err != nil {
-			h.log.Warn("readiness: the primary database does not answer", "request_id", requestID(c), "err", err)
+			h.log.Warn("readiness: the primary database does not answer", "request_id", requestID, "err", err)
 			report.Primary, status = "down", http.StatusServiceUnavailable
 		}
 		return nil
@@ -50,7 +69,7 @@ func (h *Handler) Readyz(c echo.Context) error {
 		if h.uploads == nil {
 			report.Store = "none"
 		} else if err := h.uploads.Check(ctx); err != nil {
-			h.log.Warn("readiness: the upload store does not answer", "request_id", requestID(c), "err", err)
+			h.log.Warn("readiness: the upload store does not answer", "request_id", requestID, "err", err)
 			report.Store = "down"
 		}
 		return nil
@@ -67,5 +86,5 @@ func (h *Handler) Readyz(c echo.Context) error {
 			report.Replicas = append(report.Replicas, "ok")
 		}
 	}
-	return c.JSON(status, report)
+	return report, status
 }

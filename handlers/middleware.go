@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"investportal/models"
 	"investportal/views/i18n"
@@ -25,7 +26,7 @@ import (
 const (
 	siteBodyLimitSize  = "1M"  // any request
 	inquiryBodyLimit   = "64K" // the investor's forms
-	formAttemptsPerMin = 20    // posts of any kind per address and minute, valid or not, counted in PostgreSQL
+	formAttemptsPerMin = 20    // posts of a form per address and minute, valid or not, counted in PostgreSQL
 )
 
 // contentSecurityPolicy allows only the portal's own files: no inline script,
@@ -213,21 +214,35 @@ func (h *Handler) newStaffCSRFToken(c echo.Context) string {
 	return token
 }
 
-// formAttemptLimit bounds the posts of any form from one client network
+// formAttemptLimit bounds the posts of a form from one client network
 // (an IPv6 client by its /64) to formAttemptsPerMin a minute, before the
 // body is read, so that nobody can hammer validation or the database;
-// stored inquiries have their own, stricter limits. The count is kept in PostgreSQL, so that every instance
-// counts the same posts. If the count cannot be written the post goes
-// on: it needs the database itself, and will say so.
+// stored inquiries have their own, stricter limits. The count is kept in
+// PostgreSQL, so that every instance counts the same posts (a fixed
+// minute: a burst across the turn of a minute may reach twice the limit).
+// A count kept in memory comes first, so that a flood is turned away by
+// each instance without a write per post; and if the shared count cannot
+// be written the post goes on: it needs the database itself, and will
+// say so.
 func (h *Handler) formAttemptLimit() echo.MiddlewareFunc {
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store:               sharedAttempts{h},
-		IdentifierExtractor: func(c echo.Context) (string, error) { return clientNetwork(c.RealIP()), nil },
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(61-time.Now().Second()))
-			return &userError{status: http.StatusTooManyRequests, message: i18n.T(ctx(c), "error.429.text")}
-		},
+	deny := func(c echo.Context, _ string, _ error) error {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(61-time.Now().Second()))
+		return &userError{status: http.StatusTooManyRequests, message: i18n.T(ctx(c), "error.429.text")}
+	}
+	client := func(c echo.Context) (string, error) { return c.Path() + "\x00" + clientNetwork(c.RealIP()), nil }
+	local := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(formAttemptsPerMin / 60.0), Burst: formAttemptsPerMin, ExpiresIn: 10 * time.Minute,
+		}),
+		IdentifierExtractor: client,
+		DenyHandler:         deny,
 	})
+	shared := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store:               sharedAttempts{h},
+		IdentifierExtractor: client,
+		DenyHandler:         deny,
+	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return local(shared(next)) }
 }
 
 // sharedAttempts is Echo's rate limiter store, counted in PostgreSQL.

@@ -15,9 +15,10 @@ type readDBKey struct{}
 
 // publicReads lets an anonymous visitor's public page read from a replica
 // that is current (models.Replicas); signed-in staff, and every other
-// route, read the primary. If the replica fails under the page, it is
-// marked down and the page is read again from the primary: a visitor
-// never sees a replica's failure.
+// route, read the primary. If the replica goes away under the page, it
+// is marked down and the page is read again from the primary: a visitor
+// never sees a replica's failure. A statement the standby cancelled to go
+// on replaying is read again from the primary too.
 func (h *Handler) publicReads(next echo.HandlerFunc) echo.HandlerFunc {
 	if h.replicas == nil {
 		return next
@@ -27,14 +28,20 @@ func (h *Handler) publicReads(next echo.HandlerFunc) echo.HandlerFunc {
 		if h.pages.forStaff(req) {
 			return next(c)
 		}
-		readCtx, db, name := h.replicas.ForPublicPage(req.Context())
-		if name == "" {
+		readCtx, db, chosen := h.replicas.ForPublicPage(req.Context())
+		if chosen < 0 {
 			return next(c)
 		}
 		c.SetRequest(req.WithContext(context.WithValue(readCtx, readDBKey{}, db)))
 		err := next(c)
-		if err != nil && models.Unavailable(err) && !c.Response().Committed && req.Context().Err() == nil {
-			h.replicas.Failed(name, err)
+		if err == nil || c.Response().Committed || req.Context().Err() != nil {
+			return err
+		}
+		down, again := models.ReplicaFailure(err)
+		if down {
+			h.replicas.Failed(chosen, err)
+		}
+		if again {
 			c.SetRequest(req)
 			return next(c)
 		}

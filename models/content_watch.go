@@ -55,6 +55,7 @@ type watchState struct {
 	live     bool
 	versions *ContentVersions // nil: a change was heard and they are being read again
 	until    time.Time        // when content next changes by itself (local clock)
+	passed   time.Time        // when it last did (a scheduled time passed), as known
 }
 
 // ContentState is what the watch knows at one moment.
@@ -70,6 +71,7 @@ type ContentState struct {
 	Current  bool
 	versions *ContentVersions
 	until    time.Time
+	passed   time.Time
 }
 
 // VersionsOf is the versions of the given tables, false when they are
@@ -105,6 +107,11 @@ func (s ContentState) Version() (int64, bool) {
 	}
 	return s.versions.versions["*"], true
 }
+
+// Passed is when content last changed by itself (a scheduled publication
+// fell due, or the day changed in Beijing), as far as the watch saw one
+// pass; zero if none.
+func (s ContentState) Passed() time.Time { return s.passed }
 
 // Until is when content next changes by itself.
 func (s ContentState) Until() time.Time { return s.until }
@@ -149,7 +156,7 @@ func (w *ContentWatch) State() ContentState {
 	s := w.state.Load()
 	now := time.Since(w.started)
 	current := s.live && time.Now().Before(s.until) && now-time.Duration(w.heard.Load()) < watchStaleAfter
-	return ContentState{Epoch: s.epoch, Seq: s.changes, Current: current, versions: s.versions, until: s.until}
+	return ContentState{Epoch: s.epoch, Seq: s.changes, Current: current, versions: s.versions, until: s.until, passed: s.passed}
 }
 
 // CatchUp returns once the watch knows of every content change committed
@@ -297,6 +304,9 @@ func (w *ContentWatch) refresh(ctx context.Context, conn *pgx.Conn, connected bo
 		s.epoch++
 	}
 	s.changes++
+	if !s.until.IsZero() && !time.Now().Before(s.until) {
+		s.passed = s.until
+	}
 	s.live, s.until, s.versions = true, until, nil
 	if trusted {
 		s.versions = &versions

@@ -22,6 +22,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"investportal/models/storage"
 )
 
 // ErrNotFound is returned when a record does not exist or is not public.
@@ -148,12 +150,13 @@ func noteReadsOfEveryStatement(db *gorm.DB) error {
 
 // Unavailable reports whether err means the database could not answer in
 // time (down, restarting, dropped, every connection busy, a statement past
-// its timeout) rather than that a query was wrong, so that visitors get
-// "try again later" (503) instead of "server error" (500).
+// its timeout), or the upload store could not, rather than that a query
+// was wrong, so that visitors get "try again later" (503) instead of
+// "server error" (500).
 func Unavailable(err error) bool {
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
-	if errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+	if errors.As(err, &connectErr) || errors.As(err, &netErr) || errors.Is(err, storage.ErrUnavailable) ||
 		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
 		errors.Is(err, context.DeadlineExceeded) ||
 		// The server went away with the connection open: it was closed

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/sync/singleflight"
 	"gorm.io/gorm"
 )
 
@@ -33,11 +36,13 @@ type Replicas struct {
 }
 
 type replica struct {
-	name    string // host:port, for logs and /readyz; never the credentials
-	db      *gorm.DB
-	up      atomic.Bool
-	version atomic.Int64 // content_versions '*' as last read from it
-	err     atomic.Pointer[string]
+	name      string // host:port, for logs; never the credentials
+	db        *gorm.DB
+	up        atomic.Bool
+	version   atomic.Int64 // content_versions '*' as last read from it
+	err       atomic.Pointer[string]
+	rechecks  singleflight.Group // one re-check at a time from requests
+	checkedAt atomic.Int64       // when the last check began, in Unix nanoseconds
 }
 
 // How often each replica is asked how far it has replayed, and how long
@@ -45,6 +50,15 @@ type replica struct {
 const (
 	replicaPoll    = 500 * time.Millisecond
 	replicaTimeout = time.Second
+	// A request asks a replica that seemed behind again at most this often,
+	// and waits this long for the answer.
+	recheckEvery   = 20 * time.Millisecond
+	recheckTimeout = 300 * time.Millisecond
+	// For this long after content changed by itself (a scheduled
+	// publication fell due, or the day changed in Beijing), pages read the
+	// primary: the filters compare with the server's clock, and a replica's
+	// may be a little behind the primary's, by which the watch times them.
+	boundaryGuard = 5 * time.Second
 )
 
 // OpenReplicas makes a pool for each replica URL. It connects to none yet:
@@ -87,7 +101,7 @@ func (r *Replicas) Run(ctx context.Context) {
 	}
 	for {
 		for _, rep := range r.list {
-			r.check(ctx, rep)
+			r.check(ctx, rep, replicaTimeout)
 		}
 		select {
 		case <-ctx.Done():
@@ -98,8 +112,9 @@ func (r *Replicas) Run(ctx context.Context) {
 }
 
 // check reads a replica's content version, and marks it up or down.
-func (r *Replicas) check(ctx context.Context, rep *replica) {
-	ctx, cancel := context.WithTimeout(ctx, replicaTimeout)
+func (r *Replicas) check(ctx context.Context, rep *replica, timeout time.Duration) {
+	rep.checkedAt.Store(time.Now().UnixNano())
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var version int64
 	err := rep.db.WithContext(ctx).Raw(`SELECT version FROM content_versions WHERE table_name = '*'`).Scan(&version).Error
@@ -137,30 +152,51 @@ type readFloorKey struct{}
 // change this instance knows of, or the primary. It asks a replica that
 // seemed behind once more before passing it over, so that a page after an
 // edit reads from a replica as soon as the replica has it.
-func (r *Replicas) ForPublicPage(ctx context.Context) (context.Context, *gorm.DB, string) {
+// The replica chosen is named by its place in the list (Failed takes
+// it); -1 is the primary.
+func (r *Replicas) ForPublicPage(ctx context.Context) (context.Context, *gorm.DB, int) {
 	if r == nil || len(r.list) == 0 {
-		return ctx, r.primaryOrNil(), ""
+		return ctx, r.primaryOrNil(), -1
 	}
-	known, ok := r.watch.State().Version()
-	if !ok {
-		// Nothing says what the primary holds now: only it is sure to be current.
-		return ctx, r.primary, ""
+	state := r.watch.State()
+	known, ok := state.Version()
+	if !ok || time.Since(state.Passed()) < boundaryGuard {
+		// Nothing says what the primary holds now, or content has just
+		// changed by the clock: only the primary is sure to be current.
+		return ctx, r.primary, -1
 	}
-	start := r.next.Add(1)
+	start := int(r.next.Add(1) % uint64(len(r.list))) // #nosec G115 -- below len(r.list)
 	for i := range r.list {
-		rep := r.list[(start+uint64(i))%uint64(len(r.list))]
+		index := (start + i) % len(r.list)
+		rep := r.list[index]
 		if !rep.up.Load() {
 			continue
 		}
 		if rep.version.Load() < known {
-			r.check(ctx, rep)
+			r.recheck(rep)
 			if !rep.up.Load() || rep.version.Load() < known {
 				continue
 			}
 		}
-		return context.WithValue(ctx, readFloorKey{}, rep.version.Load()), rep.db, rep.name
+		return context.WithValue(ctx, readFloorKey{}, rep.version.Load()), rep.db, index
 	}
-	return ctx, r.primary, ""
+	return ctx, r.primary, -1
+}
+
+// recheck asks a replica that seemed behind how far it is now, for the
+// requests that want it: one question at a time, not more often than
+// recheckEvery. It asks on a context of its own, so that the page is not
+// recorded as reading content_versions (which would tie it to every
+// change), and so that a visitor who leaves does not mark the replica
+// down.
+func (r *Replicas) recheck(rep *replica) {
+	if time.Since(time.Unix(0, rep.checkedAt.Load())) < recheckEvery {
+		return
+	}
+	_, _, _ = rep.rechecks.Do("", func() (any, error) {
+		r.check(context.Background(), rep, recheckTimeout)
+		return nil, nil
+	})
 }
 
 func (r *Replicas) primaryOrNil() *gorm.DB {
@@ -170,17 +206,38 @@ func (r *Replicas) primaryOrNil() *gorm.DB {
 	return r.primary
 }
 
-// Failed marks a replica down after a request's statement on it failed
-// for want of the server, so that the next requests go elsewhere at once.
-func (r *Replicas) Failed(name string, err error) {
-	if r == nil {
-		return
+// Failed marks the replica ForPublicPage chose down after a request's
+// statement on it failed for want of the server, so that the next
+// requests go elsewhere at once.
+func (r *Replicas) Failed(index int, err error) {
+	if r != nil && index >= 0 && index < len(r.list) {
+		r.markDown(r.list[index], err)
 	}
-	for _, rep := range r.list {
-		if rep.name == name {
-			r.markDown(rep, err)
+}
+
+// ReplicaFailure tells what a statement's error on a replica means: the
+// server is gone or going (mark it down, and read the page again from the
+// primary); the standby cancelled the statement to go on replaying, which
+// happens to long reads (read again from the primary, the replica is
+// fine); or neither, such as a statement past its timeout, which the
+// primary would meet as well, or a visitor who left.
+func ReplicaFailure(err error) (down, again bool) {
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr):
+		switch {
+		case pgErr.Code == "40001": // canceling statement due to conflict with recovery
+			return false, true
+		case strings.HasPrefix(pgErr.Code, "08"), strings.HasPrefix(pgErr.Code, "57P"): // connection lost, server shutting down or starting
+			return true, true
 		}
+		return false, false
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return false, false
+	case Unavailable(err):
+		return true, true
 	}
+	return false, false
 }
 
 // Pools are the replicas' connection pools, in the order configured (for

@@ -48,9 +48,15 @@ func CreateUpload(ctx context.Context, db *gorm.DB, store storage.Store, u Uploa
 		return nil
 	})
 	if err != nil && stored {
-		// The request's context may be what ended the commit.
+		// The request's context may be what ended the commit. A commit
+		// whose answer was lost may have happened: the file stays if the
+		// row is there (or if that cannot be told).
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
+		var rows int64
+		if countErr := db.WithContext(cleanup).Model(&Upload{}).Where("name = ?", u.Name).Count(&rows).Error; countErr != nil || rows > 0 {
+			return u, err
+		}
 		if removeErr := store.Delete(cleanup, u.Name); removeErr != nil {
 			err = errors.Join(err, fmt.Errorf("removing the stored file of an upload not recorded: %w", removeErr))
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 
@@ -92,7 +93,7 @@ func (b *Bucket) Put(ctx context.Context, name string, data []byte) error {
 	}
 	_, err := b.client.PutObject(ctx, b.bucket, name, bytes.NewReader(data), int64(len(data)),
 		minio.PutObjectOptions{ContentType: "application/octet-stream", DisableMultipart: true})
-	return err
+	return unavailable(err)
 }
 
 // Open opens a stored object for reading from any position: each read
@@ -104,7 +105,7 @@ func (b *Bucket) Open(ctx context.Context, name string) (File, error) {
 	}
 	object, err := b.client.GetObject(ctx, b.bucket, name, minio.GetObjectOptions{})
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	// GetObject sends nothing until the first read; Stat asks now, so that
 	// a missing object is a 404 before any header is written.
@@ -113,7 +114,7 @@ func (b *Bucket) Open(ctx context.Context, name string) (File, error) {
 		if missing(err) {
 			return nil, ErrNotFound
 		}
-		return nil, err
+		return nil, unavailable(err)
 	}
 	return object, nil
 }
@@ -123,7 +124,7 @@ func (b *Bucket) Delete(ctx context.Context, name string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	return b.client.RemoveObject(ctx, b.bucket, name, minio.RemoveObjectOptions{})
+	return unavailable(b.client.RemoveObject(ctx, b.bucket, name, minio.RemoveObjectOptions{}))
 }
 
 // Check tells whether the bucket answers.
@@ -138,8 +139,21 @@ func (b *Bucket) Check(ctx context.Context) error {
 	return nil
 }
 
-// missing reports whether the store said there is no such object.
+// missing reports whether the store said there is no such object (not
+// that there is no such bucket: that is a setting to fix, not a 404).
 func missing(err error) bool {
-	response := minio.ToErrorResponse(err)
-	return response.Code == minio.NoSuchKey || response.StatusCode == http.StatusNotFound
+	return minio.ToErrorResponse(err).Code == minio.NoSuchKey
+}
+
+// unavailable marks an error that means the store could not answer: no
+// reply at all, or a 5xx (SlowDown, InternalError, ServiceUnavailable).
+func unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	var netErr net.Error
+	if minio.ToErrorResponse(err).StatusCode >= http.StatusInternalServerError || errors.As(err, &netErr) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
 }

@@ -31,6 +31,10 @@ type File interface {
 // ErrNotFound is returned for a name the store does not hold.
 var ErrNotFound = errors.New("file not found")
 
+// ErrUnavailable wraps a store's failure to answer (down, unreachable,
+// overloaded): "try again later", not a bug.
+var ErrUnavailable = errors.New("file store unavailable")
+
 var safeName = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$`)
 
 // Folder stores files in a local directory.

@@ -104,12 +104,19 @@ func TestBucketNotReadyWhenTheStoreIsDown(t *testing.T) {
 	if err := other.Check(context.Background()); err == nil {
 		t.Error("a missing bucket is ready")
 	}
+	// A wrong bucket is a setting to fix, not a missing file.
+	if _, err := other.Open(context.Background(), "0123abcd.png"); err == nil || errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("Open in a missing bucket = %v, want an error other than not found", err)
+	}
 	server.Stop()
 	if err := bucket.Check(context.Background()); err == nil {
 		t.Error("a stopped store is ready")
 	}
-	if err := bucket.Put(context.Background(), "0123abcd.png", []byte("x")); err == nil {
-		t.Error("Put to a stopped store succeeded")
+	if err := bucket.Put(context.Background(), "0123abcd.png", []byte("x")); !errors.Is(err, storage.ErrUnavailable) {
+		t.Errorf("Put to a stopped store = %v, want ErrUnavailable", err)
+	}
+	if _, err := bucket.Open(context.Background(), "0123abcd.png"); !errors.Is(err, storage.ErrUnavailable) {
+		t.Errorf("Open on a stopped store = %v, want ErrUnavailable", err)
 	}
 }
 
