@@ -9,7 +9,7 @@ PORTAL := bin/portal
 # apt needs root; on a developer's own account, sudo asks for the password.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test cluster soak fuzz build generate lint fmt bench postgres-binaries test-packages check-generated clean-localdb help
+.PHONY: run test cluster cluster-bench soak fuzz build generate lint fmt bench postgres-binaries test-packages check-generated clean-localdb help
 
 help:
 	@echo "make run     start the portal with demo content (a local PostgreSQL when DATABASE_URL is unset)"
@@ -106,6 +106,14 @@ bench: generate postgres-binaries
 	$(GO) build -o $(PORTAL) ./cmd/portal
 	@if [ -n "$${DATABASE_URL:-}" ]; then bin/bench -portal $(PORTAL); else \
 		$(PORTAL) localdb run -- bin/bench -portal $(PORTAL); fi
+	$(MAKE) --no-print-directory cluster-bench
+
+# Pages through nginx with two instances and with one (see Running at
+# scale in the README): about three minutes.
+cluster-bench: build bin/weed postgres-binaries test-packages
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	$(GO) build -o bin/cluster ./cmd/cluster
+	bin/cluster -bench -dir .cluster-bench -port 0 -portal $(PORTAL)
 
 # Debian's PostgreSQL server binaries, for the project-local cluster (and
 # its own test). Installing the package also creates the unprivileged

@@ -182,7 +182,17 @@ func TestBrowserInquiry(t *testing.T) {
 // TestScreenshots saves every kind of public page at phone and desktop
 // width, in three languages for a region, for people to look at.
 func TestScreenshots(t *testing.T) {
-	srv := httptest.NewServer(newRouter(dbtest.New(t, dbtest.Seeded)))
+	db := dbtest.New(t, dbtest.Seeded)
+	// The policy carries an image wider than a phone, as staff may place one.
+	wide := pngBytes(t, 1200, 300)
+	name := fmt.Sprintf("%032x.png", time.Now().UnixNano())
+	if err := os.WriteFile(filepath.Join(uploadDir, name), wide, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dbtest.MustExec(t, db, `INSERT INTO uploads (name, original_name, content_type, size_bytes, width, height)
+		VALUES (?, 'wide.png', 'image/png', ?, 1200, 300)`, name, len(wide))
+	dbtest.MustExec(t, db, "UPDATE policies SET body = body || ? WHERE slug = ?", "\n\n![园区全景](/uploads/"+name+")", electronicsPolicy)
+	srv := httptest.NewServer(newRouter(db))
 	defer srv.Close()
 	ctx := newBrowser(t)
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {

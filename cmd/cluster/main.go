@@ -22,6 +22,7 @@ func main() {
 	portal := flag.String("portal", "bin/portal", "the portal binary")
 	dir := flag.String("dir", ".cluster", "folder for the databases, the store, the logs and nginx (git-ignored; emptied at start)")
 	port := flag.Int("port", 8090, "port of nginx on 127.0.0.1")
+	bench := flag.Bool("bench", false, "measure pages through nginx with two instances and with one, print the figures and stop")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -41,6 +42,14 @@ func main() {
 		os.Exit(1)
 	}
 	defer s.Stop()
+	if *bench {
+		if err := benchThroughNginx(ctx, s); err != nil {
+			log.Error("cluster bench", "err", err)
+			s.Stop()
+			os.Exit(1)
+		}
+		return
+	}
 	fmt.Printf(`
 the portal at scale, on 127.0.0.1:
   nginx           http://%s/   (in front of both instances)

@@ -43,6 +43,7 @@ type stack struct {
 	Secret        string
 	AdminEmail    string
 	AdminPassword string
+	instanceEnv   []string // settings every instance is started with besides the stack's
 }
 
 // instance is one portal process.
@@ -153,6 +154,7 @@ func (s *stack) StartInstance(ctx context.Context, i int) error {
 		"PORTAL_INQUIRY_TEAM_EMAIL=team@cluster.localdomain",
 		"PORTAL_DB_MAX_CONNS=10",
 	)
+	cmd.Env = append(cmd.Env, s.instanceEnv...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
