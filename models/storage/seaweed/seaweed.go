@@ -149,16 +149,6 @@ func (s *Server) Stop() {
 	<-s.end
 }
 
-// Running reports whether the process is still up.
-func (s *Server) Running() bool {
-	select {
-	case <-s.end:
-		return false
-	default:
-		return true
-	}
-}
-
 // Log is what the server printed.
 func (s *Server) Log() string {
 	s.mu.Lock()
