@@ -1,6 +1,10 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
+
+	"investportal/models"
+)
 
 // DecodeMemory lets the tests compare the estimate with what decoders
 // really allocate.
@@ -20,6 +24,7 @@ var CachedPage = map[*echo.Echo]echo.MiddlewareFunc{}
 func NewWithPageCache(d Deps) (router *echo.Echo, stats func() PageCacheStats) {
 	h, e := build(d)
 	CachedPage[e] = h.pages.serve
+	SearchIndexOf[e] = h.search
 	return e, func() PageCacheStats {
 		s := PageCacheStats{Hits: h.pages.hits.Load(), Misses: h.pages.misses.Load(), Renders: h.pages.renders.Load()}
 		if h.pages.entries != nil {
@@ -29,3 +34,6 @@ func NewWithPageCache(d Deps) (router *echo.Echo, stats func() PageCacheStats) {
 		return s
 	}
 }
+
+// SearchIndexOf is each router's search index.
+var SearchIndexOf = map[*echo.Echo]*models.SearchIndex{}

@@ -78,6 +78,7 @@ type Handler struct {
 	statistics *models.Memo[statisticsData]
 	data       *models.Memo[any]                     // what public pages are made from (page_data.go)
 	reported   *models.Memo[[]models.ReportedBeside] // a region page's, per region
+	search     *models.SearchIndex                   // public text in memory, for search
 }
 
 // New builds the portal's router with its middleware and routes.
@@ -95,6 +96,7 @@ func build(d Deps) (*Handler, *echo.Echo) {
 	h.statistics = models.NewMemo[statisticsData](64, d.Watch)
 	h.reported = models.NewMemo[[]models.ReportedBeside](64, d.Watch)
 	h.data = models.NewMemo[any](pageDataEntries, d.Watch)
+	h.search = models.NewSearchIndex(d.DB, d.Watch, d.Log)
 	if h.inquiries.Desk == (models.DeskRules{}) {
 		h.inquiries.Desk = models.DefaultDeskRules
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"investportal/models"
 	"investportal/views"
 	"investportal/views/i18n"
 )
@@ -33,7 +32,7 @@ func (h *Handler) Search(c echo.Context) error {
 	if q == "" {
 		return render(c, http.StatusOK, views.SearchPage(v))
 	}
-	groups, err := models.Search(cx, h.reads(cx), i18n.ScriptForms(q), searchHitsPerGroup)
+	groups, err := h.search.Search(cx, h.reads(cx), i18n.ScriptForms(q), searchHitsPerGroup)
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"investportal/handlers"
 	"investportal/models/dbtest"
 )
 
@@ -210,5 +212,33 @@ func TestSearchCapsTheCountOfACommonTerm(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("罕见词组 shows no projects: %v", groups)
+	}
+}
+
+// A search page kept by the page cache while the index answered it from
+// memory is dropped by an edit of what it found, and the next view shows
+// the edit; the index's answers are then served from memory again.
+func TestACachedSearchFollowsAnEdit(t *testing.T) {
+	db, dbURL := dbtest.NewWithURL(t, dbtest.Seeded)
+	w := watched(t, dbURL)
+	e, stats := cachingRouter(db, w)
+	index := handlers.SearchIndexOf[e]
+	page := "/search?q=" + url.QueryEscape("赤峰")
+	waitFor(t, 10*time.Second, "the search index to read every type", func() bool {
+		get(t, e, http.MethodGet, "/search?q="+url.QueryEscape("预热"))
+		return index.InMemory()
+	})
+	before := get(t, e, http.MethodGet, page).Body.String()
+	if _, hit := fromMemory(t, e, stats, page); !hit {
+		t.Fatal("the second view was not served from memory")
+	}
+	announcedEdit(t, db, w, "UPDATE news_articles SET title = '赤峰新闻的新标题' WHERE id = (SELECT min(id) FROM news_articles)")
+	after, hit := fromMemory(t, e, stats, page)
+	if hit || after.Body.String() == before || !strings.Contains(after.Body.String(), "赤峰新闻的新标题") {
+		t.Fatal("the search page kept from before the edit was served")
+	}
+	waitFor(t, 10*time.Second, "the search index to read the edit", func() bool { return index.InMemory() })
+	if !strings.Contains(get(t, e, http.MethodGet, "/search?q="+url.QueryEscape("新标题")).Body.String(), "赤峰新闻的新标题") {
+		t.Fatal("the index read again does not find the edit")
 	}
 }

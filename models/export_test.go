@@ -16,3 +16,10 @@ func ReadFromReplicaAt(ctx context.Context, floor int64) context.Context {
 
 // All is the version of all content ('*').
 func (v ContentVersions) All() int64 { return v.versions["*"] }
+
+// SetSearchCorpusMaxBytes changes the bound on a type's text in memory.
+func SetSearchCorpusMaxBytes(n int) (restore func()) {
+	old := searchCorpusMaxBytes
+	searchCorpusMaxBytes = n
+	return func() { searchCorpusMaxBytes = old }
+}

@@ -128,6 +128,16 @@ const SearchCountCap = 500
 // search on a large site. One statement with a generic plan: planning it
 // for each query's grams took longer than running it.
 func Search(ctx context.Context, db *gorm.DB, forms []string, perGroup int) ([]SearchGroup, error) {
+	all := make([]int, len(searchTargets))
+	for i := range all {
+		all[i] = i
+	}
+	return searchDatabase(ctx, db, forms, perGroup, all)
+}
+
+// searchDatabase is Search of the content types at the given indexes of
+// searchTargets; the groups are in the same order.
+func searchDatabase(ctx context.Context, db *gorm.DB, forms []string, perGroup int, which []int) ([]SearchGroup, error) {
 	args := pgx.NamedArgs{"cap": SearchCountCap + 1, "hits": perGroup}
 	var grams []string
 	for i, form := range forms {
@@ -142,7 +152,8 @@ func Search(ctx context.Context, db *gorm.DB, forms []string, perGroup int) ([]S
 	matches := "(" + strings.Join(match, " OR ") + ")"
 	ctes := []string{"query AS MATERIALIZED (SELECT " + strings.Join(grams, ", ") + ")"}
 	var parts []string
-	for i, target := range searchTargets {
+	for _, i := range which {
+		target := searchTargets[i]
 		n := strconv.Itoa(i)
 		public := publicRow(ctx, "t", target.table)
 		if recheck := recheckText("t", target.columns, forms, args); recheck != "" {
@@ -163,9 +174,9 @@ func Search(ctx context.Context, db *gorm.DB, forms []string, perGroup int) ([]S
 				WHERE (SELECT capped FROM n`+n+`) AND `+public+` ORDER BY t.id DESC LIMIT @hits)`)
 	}
 	statement := "WITH " + strings.Join(ctes, ",\n") + "\n" + strings.Join(parts, "\nUNION ALL\n")
-	groups := make([]SearchGroup, len(searchTargets))
-	for i, target := range searchTargets {
-		groups[i].Kind = target.kind
+	groups := make([]SearchGroup, len(which))
+	for j, i := range which {
+		groups[j].Kind = searchTargets[i].kind
 	}
 	err := readPage(ctx, db, func(b *pgx.Batch) {
 		b.Queue("BEGIN READ ONLY")

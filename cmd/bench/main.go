@@ -47,14 +47,16 @@ const (
 func main() {
 	portal := flag.String("portal", "bin/portal", "the portal binary to measure")
 	which := flag.String("dataset", "both", "demo, large or both")
+	loadOnly := flag.Bool("load-only", false, "load the datasets, keep them and measure nothing (to profile by hand)")
 	flag.Parse()
-	if err := run(*portal, *which); err != nil {
+	keepDatabases = *loadOnly || os.Getenv("BENCH_KEEP_DB") != ""
+	if err := run(*portal, *which, *loadOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(portal, which string) error {
+func run(portal, which string, loadOnly bool) error {
 	ctx := context.Background()
 	server, err := url.Parse(os.Getenv("DATABASE_URL"))
 	if err != nil || server.Host == "" {
@@ -69,7 +71,9 @@ func run(portal, which string) error {
 		}
 		defer demo.close()
 		fmt.Printf("== demo content: %d projects, %d policies\n", demo.projects, demo.policies)
-		if err := measure(ctx, portal, demo, demoPages(ctx, demo.db)); err != nil {
+		if loadOnly {
+			fmt.Println("kept:", demo.url)
+		} else if err := measure(ctx, portal, demo, demoPages(ctx, demo.db)); err != nil {
 			return err
 		}
 	}
@@ -83,6 +87,10 @@ func run(portal, which string) error {
 	}
 	defer large.close()
 	fmt.Printf("\n== large dataset: %d projects, %d policies (built in %s)\n\n", large.projects, large.policies, large.built)
+	if loadOnly {
+		fmt.Println("kept:", large.url)
+		return nil
+	}
 	if err := explainMainQueries(ctx, large.db); err != nil {
 		return err
 	}
@@ -90,7 +98,9 @@ func run(portal, which string) error {
 }
 
 // dataset is a database of the bench's own, dropped when done unless
-// BENCH_KEEP_DB is set (to study plans by hand afterwards).
+// BENCH_KEEP_DB is set or -load-only given (to study plans by hand).
+var keepDatabases bool
+
 type dataset struct {
 	db                 *gorm.DB
 	url                string
@@ -112,7 +122,7 @@ func newDataset(ctx context.Context, server *url.URL, name string, synthetic boo
 	}
 	d := &dataset{db: db, url: target.String(), close: func() {
 		_ = models.Close(db)
-		if os.Getenv("BENCH_KEEP_DB") == "" {
+		if !keepDatabases {
 			_ = adminExec(ctx, admin.String(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		}
 	}}
