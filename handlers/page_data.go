@@ -83,6 +83,10 @@ func (h *Handler) publicChains(cx context.Context) ([]models.IndustryChain, erro
 	return pageData(h, cx, "chains", func(cx context.Context) ([]models.IndustryChain, error) { return models.PublicChains(cx, h.reads(cx)) })
 }
 
+func (h *Handler) publicParks(cx context.Context) ([]models.ParkListItem, error) {
+	return pageData(h, cx, "parks", func(cx context.Context) ([]models.ParkListItem, error) { return models.PublicParks(cx, h.reads(cx)) })
+}
+
 func (h *Handler) publicEvents(cx context.Context) ([]models.SigningEvent, error) {
 	return pageData(h, cx, "events", func(cx context.Context) ([]models.SigningEvent, error) { return models.PublicEvents(cx, h.reads(cx)) })
 }

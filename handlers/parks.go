@@ -16,7 +16,7 @@ import (
 // ListParks shows every published park with its region and available sites.
 func (h *Handler) ListParks(c echo.Context) error {
 	cx := ctx(c)
-	parks, err := pageData(h, cx, "parks", func(cx context.Context) ([]models.ParkListItem, error) { return models.PublicParks(cx, h.reads(cx)) })
+	parks, err := h.publicParks(cx)
 	if err != nil {
 		return err
 	}
@@ -78,6 +78,10 @@ func (h *Handler) ShowPark(c echo.Context) error {
 	}
 	for _, s := range p.Sites {
 		v.Sites = append(v.Sites, siteRow(cx, s))
+	}
+	if d.SiteCount > int64(len(p.Sites)) {
+		v.AllSites = &views.LinkItem{Path: "/sites?" + url.Values{"park": {p.Slug}, "status": {models.SiteStatusAny}}.Encode(),
+			Name: i18n.T(cx, "park.sites.all", map[string]any{"N": d.SiteCount})}
 	}
 	for _, child := range d.Children {
 		n, _ := i18n.Content(cx, child.Name, child.NameEn)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,7 +30,8 @@ var (
 
 // siteQuery is the finder's filters as typed, to show them again.
 type siteQuery struct {
-	Region, Chain, ParkKind, Kind, Status, Sort  string
+	Region, Chain, Park, ParkKind, Kind, Status  string
+	Sort                                         string
 	MinArea, MaxArea, MaxRent, MaxPrice, ReadyBy string
 }
 
@@ -39,7 +41,7 @@ func (h *Handler) ListSites(c echo.Context) error {
 	cx := ctx(c)
 	r := newQueryReader(c)
 	q := siteQuery{
-		Region: r.slug("region"), Chain: r.slug("chain"),
+		Region: r.slug("region"), Chain: r.slug("chain"), Park: r.slug("park"),
 		ParkKind: r.oneOf("park_kind", parkKinds), Kind: r.oneOf("kind", siteKinds),
 		Status: r.oneOf("status", siteStatuses), Sort: r.oneOf("sort", siteSorts),
 		MinArea: c.QueryParam("min_area"), MaxArea: c.QueryParam("max_area"),
@@ -63,6 +65,17 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if f.RegionIDs, f.ChainID, err = h.placeFilter(cx, r, q.Region, q.Chain, h.regionIDsBelow); err != nil {
 		return err
 	}
+	parks, err := h.publicParks(cx)
+	if err != nil {
+		return err
+	}
+	if q.Park != "" {
+		if i := slices.IndexFunc(parks, func(p models.ParkListItem) bool { return p.Slug == q.Park }); i >= 0 {
+			f.ParkID = parks[i].ID
+		} else {
+			r.unknown("park", q.Park)
+		}
+	}
 	if err := r.err(); err != nil {
 		return err
 	}
@@ -79,7 +92,7 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := h.siteFilterForm(cx, q)
+	form, err := h.siteFilterForm(cx, q, parks)
 	if err != nil {
 		return err
 	}
@@ -160,7 +173,7 @@ func siteBriefPath(answers string, s models.SiteResult, chain string) string {
 	return "/briefs/new?" + q.Encode()
 }
 
-func (h *Handler) siteFilterForm(cx context.Context, q siteQuery) (views.FilterForm, error) {
+func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models.ParkListItem) (views.FilterForm, error) {
 	regions, err := h.regionOptions(cx, q.Region)
 	if err != nil {
 		return views.FilterForm{}, err
@@ -177,6 +190,7 @@ func (h *Handler) siteFilterForm(cx context.Context, q siteQuery) (views.FilterF
 		Action: "/sites",
 		Selects: []views.SelectField{
 			{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regions},
+			{Name: "park", Label: i18n.T(cx, "filter.park"), Options: parkOptions(cx, parks, q.Park)},
 			{Name: "park_kind", Label: i18n.T(cx, "sites.filter.park_kind"), Options: enumOptions(cx, "park.kind.", parkKinds, q.ParkKind)},
 			{Name: "chain", Label: i18n.T(cx, "sites.filter.chain"), Options: chains},
 			{Name: "kind", Label: i18n.T(cx, "sites.filter.kind"), Options: enumOptions(cx, "site.kind.", siteKinds, q.Kind)},
@@ -191,4 +205,14 @@ func (h *Handler) siteFilterForm(cx context.Context, q siteQuery) (views.FilterF
 			{Name: "ready_by", Label: i18n.T(cx, "sites.filter.ready_by"), Value: q.ReadyBy, Type: "date"},
 		},
 	}, nil
+}
+
+// parkOptions is the park filter's choices: every public park.
+func parkOptions(cx context.Context, parks []models.ParkListItem, selected string) []views.Option {
+	opts := []views.Option{{Value: "", Label: i18n.T(cx, "filter.any")}}
+	for _, p := range parks {
+		name, _ := i18n.Content(cx, p.Name, p.NameEn)
+		opts = append(opts, views.Option{Value: p.Slug, Label: name, Selected: p.Slug == selected})
+	}
+	return opts
 }

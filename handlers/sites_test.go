@@ -59,6 +59,8 @@ func TestSiteFinder(t *testing.T) {
 		{"region=hongshan&status=under_construction", ""},
 		{"chain=chifeng-electronics&status=any", "乙厂房 丙厂房 甲地块 专业园区标准化厂房 高新区标准化厂房(建设中)"},
 		{"park_kind=development_zone&status=any", "己办公 戊厂房"},
+		{"park=dingxiang-development-zone&status=any", "己办公 戊厂房"},
+		{"park=hongshan-high-tech-park", "乙厂房 甲地块"},
 		{"max_rent=12.5&sort=rent", "戊厂房 乙厂房"},
 		{"max_price=1000", "甲地块"},
 		{"max_price=799.99", ""},
@@ -105,7 +107,7 @@ func TestSiteFinder(t *testing.T) {
 
 	for _, bad := range []string{"min_area=abc", "min_area=-1", "max_area=1.234", "min_area=9000&max_area=10", "max_rent=%3Cscript%3E",
 		"max_price=1e9", "ready_by=31.12.2027", "ready_by=2027-02-30", "kind=castle", "status=gone", "sort=id%3BDROP%20TABLE%20parks",
-		"region=atlantis", "region=%FF", "chain=nope", "park_kind=moon", "page=0", "page=x"} {
+		"region=atlantis", "region=%FF", "chain=nope", "park_kind=moon", "park=atlantis", "park=%3Cscript%3E", "park=%27%20OR%201%3D1--", "page=0", "page=x"} {
 		rec := get(t, e, http.MethodGet, "/sites?"+bad)
 		if rec.Code != http.StatusBadRequest {
 			t.Errorf("/sites?%s = %d, want 400", bad, rec.Code)
@@ -116,6 +118,36 @@ func TestSiteFinder(t *testing.T) {
 	}
 	if rec := get(t, e, http.MethodGet, "/en/sites?status=any"); !strings.Contains(rec.Body.String(), "Site finder") {
 		t.Error("English site finder")
+	}
+}
+
+// A park with many sites lists the first, available first, and links to
+// the site finder showing all of them; one with few lists them all.
+func TestAParkPageListsItsFirstSites(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	for i := range 14 {
+		status := "taken"
+		if i%5 == 4 {
+			status = "available"
+		}
+		addSite(t, db, "hongshan-logistics-park", "场地"+strconv.Itoa(i), "land", status, float64(1000+i), nil, nil, nil)
+	}
+	e := newRouter(db)
+	doc := parse(t, get(t, e, http.MethodGet, "/parks/hongshan-logistics-park"))
+	rows := doc.Find(`[data-testid="sites"] tbody tr`)
+	if rows.Length() != models.ParkSitesShown || !strings.Contains(rows.First().Text(), "场地4") || !strings.Contains(rows.Eq(1).Text(), "场地9") {
+		t.Errorf("%d rows, first %q, second %q: want %d, the available first", rows.Length(), rows.First().Text(), rows.Eq(1).Text(), models.ParkSitesShown)
+	}
+	all := doc.Find(`a[data-testid="all-sites"]`)
+	if href := all.AttrOr("href", ""); href != "/sites?park=hongshan-logistics-park&status=any" || !strings.Contains(all.Text(), "14") {
+		t.Fatalf("link to every site: %q %q", href, all.Text())
+	}
+	listed := parse(t, get(t, e, http.MethodGet, all.AttrOr("href", "")))
+	if n := len(siteNames(listed)); n != 14 || !strings.Contains(listed.Find("main").Text(), "14") {
+		t.Errorf("the site finder lists %d of the park's sites", n)
+	}
+	if doc := parse(t, get(t, e, http.MethodGet, "/parks/hongshan-high-tech-park")); doc.Find(`a[data-testid="all-sites"]`).Length() != 0 {
+		t.Error("a park whose sites are all shown links to more")
 	}
 }
 

@@ -27,11 +27,14 @@ func PublicParks(ctx context.Context, db *gorm.DB) ([]ParkListItem, error) {
 
 // ParkDetail is everything a park's page shows.
 type ParkDetail struct {
-	Park     Park // with Sites, available first
-	Region   Region
-	Parent   *Park
-	Children []Park
-	Chains   []IndustryChain
+	// Park with its first ParkSitesShown sites, available first, of
+	// SiteCount in all (the site finder lists them all, by park).
+	Park      Park
+	SiteCount int64
+	Region    Region
+	Parent    *Park
+	Children  []Park
+	Chains    []IndustryChain
 	// Policies are the latest RegionPolicyLimit of those of the park's
 	// region and the regions above it, PolicyCount in all.
 	Policies      []Policy
@@ -41,13 +44,18 @@ type ParkDetail struct {
 	SourceArticle *NewsArticle
 }
 
+// ParkSitesShown is how many sites a park's page lists: a park may have
+// hundreds, which the site finder pages and filters.
+const ParkSitesShown = 10
+
 // LoadPark reads a published park by slug.
 func LoadPark(ctx context.Context, db *gorm.DB, slug string) (ParkDetail, error) {
 	var d ParkDetail
 	db = db.WithContext(ctx)
 	err := notFound(db.Scopes(Public("parks")).
 		Preload("Sites", func(q *gorm.DB) *gorm.DB {
-			return q.Order("CASE status WHEN 'available' THEN 0 WHEN 'under_construction' THEN 1 WHEN 'reserved' THEN 2 ELSE 3 END, position")
+			return q.Order("CASE status WHEN 'available' THEN 0 WHEN 'under_construction' THEN 1 WHEN 'reserved' THEN 2 ELSE 3 END, position").
+				Limit(ParkSitesShown)
 		}).
 		Where("slug = ?", slug).Take(&d.Park).Error)
 	if err != nil {
@@ -90,6 +98,7 @@ func LoadPark(ctx context.Context, db *gorm.DB, slug string) (ParkDetail, error)
 				Order("signed_on DESC NULLS LAST, id DESC").Limit(20).Find(&d.Projects).Error
 		},
 		func() error { return db.Where("park_id = ?", p.ID).Order("position, id").Find(&d.Contacts).Error },
+		func() error { return db.Model(&ParkSite{}).Where("park_id = ?", p.ID).Count(&d.SiteCount).Error },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -37,6 +37,7 @@ type SiteFilter struct {
 	MaxPriceYuan         *int64
 	ReadyBy              *time.Time // ready on or before; an available site without a date is ready now
 	SiteID               int64      // one site only
+	ParkID               int64      // one park's sites only
 	Sort                 string
 	Limit, Offset        int
 }
@@ -72,6 +73,9 @@ func SearchSites(ctx context.Context, db *gorm.DB, f SiteFilter) ([]SiteResult, 
 	}
 	if f.SiteID != 0 {
 		conds, args["site"] = append(conds, "s.id = @site"), f.SiteID
+	}
+	if f.ParkID != 0 {
+		conds, args["park"] = append(conds, "s.park_id = @park"), f.ParkID
 	}
 	if f.RegionIDs != nil {
 		conds, args["regions"] = append(conds, "pk.region_id = ANY(@regions)"), f.RegionIDs
