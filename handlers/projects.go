@@ -120,7 +120,9 @@ func (h *Handler) projectFilterForm(cx context.Context, q projectQuery) (views.F
 	if err != nil {
 		return views.FilterForm{}, err
 	}
-	events, err := h.publicEvents(cx)
+	events, err := pageData(h, cx, "event-choices", func(cx context.Context) ([]models.EventChoice, error) {
+		return models.PublicEventChoices(cx, h.reads(cx))
+	})
 	if err != nil {
 		return views.FilterForm{}, err
 	}
