@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+
 	"github.com/labstack/echo/v4"
 
 	"investportal/models"
@@ -25,6 +27,7 @@ func NewWithPageCache(d Deps) (router *echo.Echo, stats func() PageCacheStats) {
 	h, e := build(d)
 	CachedPage[e] = h.pages.serve
 	SearchIndexOf[e] = h.search
+	dataMemoOf[e] = h.data
 	return e, func() PageCacheStats {
 		s := PageCacheStats{Hits: h.pages.hits.Load(), Misses: h.pages.misses.Load(), Renders: h.pages.renders.Load()}
 		if h.pages.entries != nil {
@@ -37,3 +40,12 @@ func NewWithPageCache(d Deps) (router *echo.Echo, stats func() PageCacheStats) {
 
 // SearchIndexOf is each router's search index.
 var SearchIndexOf = map[*echo.Echo]*models.SearchIndex{}
+
+var dataMemoOf = map[*echo.Echo]*models.Memo[any]{}
+
+// SitesInMemory reports whether a router NewWithPageCache made holds the
+// public sites in its data memo, current.
+func SitesInMemory(e *echo.Echo) bool {
+	_, ok := dataMemoOf[e].Current(context.Background(), publicSitesKey)
+	return ok
+}

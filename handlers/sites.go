@@ -65,12 +65,14 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if f.RegionIDs, f.ChainID, err = h.placeFilter(cx, r, q.Region, q.Chain, h.regionIDsBelow); err != nil {
 		return err
 	}
-	parks, err := h.publicParks(cx)
+	parks, err := pageData(h, cx, "park-choices", func(cx context.Context) ([]models.ParkChoice, error) {
+		return models.PublicParkChoices(cx, h.reads(cx))
+	})
 	if err != nil {
 		return err
 	}
 	if q.Park != "" {
-		if i := slices.IndexFunc(parks, func(p models.ParkListItem) bool { return p.Slug == q.Park }); i >= 0 {
+		if i := slices.IndexFunc(parks, func(p models.ParkChoice) bool { return p.Slug == q.Park }); i >= 0 {
 			f.ParkID = parks[i].ID
 		} else {
 			r.unknown("park", q.Park)
@@ -80,7 +82,7 @@ func (h *Handler) ListSites(c echo.Context) error {
 		return err
 	}
 
-	sites, total, err := models.SearchSites(cx, h.reads(cx), f)
+	sites, total, err := h.findSites(cx, f)
 	if err != nil {
 		return err
 	}
@@ -112,6 +114,27 @@ func (h *Handler) ListSites(c echo.Context) error {
 		v.AllStatuses = "/sites?" + all.Encode()
 	}
 	return render(c, http.StatusOK, views.SitesIndex(v))
+}
+
+const publicSitesKey = "public-sites"
+
+// findSites searches the sites of the public parks in memory, when the
+// data memo holds them as they are now; otherwise (the first search after
+// an edit, a staff preview) it asks the database, and reads them all
+// again in the background. Reading them all takes longer than one search
+// (10 000 sites on the bench data: 10 ms of SQL and 40 of scanning), and
+// the first search after an edit should not wait for it.
+func (h *Handler) findSites(cx context.Context, f models.SiteFilter) ([]models.SiteResult, int64, error) {
+	if all, ok := h.data.Current(cx, publicSitesKey); ok {
+		sites, total := all.(models.PublicSites).Find(f)
+		return sites, total, nil
+	}
+	sites, total, err := models.SearchSites(cx, h.reads(cx), f)
+	if err == nil && !models.Previewing(cx) {
+		// After this search's own, so as not to compete with it.
+		h.data.Refresh(h.db, publicSitesKey, func(cx context.Context) (any, error) { return models.LoadPublicSites(cx, h.db) })
+	}
+	return sites, total, err
 }
 
 // sitePolicyLinks is how many of the policies in force at a site it names.
@@ -173,7 +196,7 @@ func siteBriefPath(answers string, s models.SiteResult, chain string) string {
 	return "/briefs/new?" + q.Encode()
 }
 
-func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models.ParkListItem) (views.FilterForm, error) {
+func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models.ParkChoice) (views.FilterForm, error) {
 	regions, err := h.regionOptions(cx, q.Region)
 	if err != nil {
 		return views.FilterForm{}, err
@@ -208,7 +231,7 @@ func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models
 }
 
 // parkOptions is the park filter's choices: every public park.
-func parkOptions(cx context.Context, parks []models.ParkListItem, selected string) []views.Option {
+func parkOptions(cx context.Context, parks []models.ParkChoice, selected string) []views.Option {
 	opts := []views.Option{{Value: "", Label: i18n.T(cx, "filter.any")}}
 	for _, p := range parks {
 		name, _ := i18n.Content(cx, p.Name, p.NameEn)

@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"gorm.io/gorm"
 
+	"investportal/handlers"
 	"investportal/models"
 	"investportal/models/dbtest"
 )
@@ -178,5 +180,61 @@ func TestEditorKeepsParkSites(t *testing.T) {
 	}
 	if !strings.Contains(doc.Text(), "10.5元/平方米/月") || !strings.Contains(doc.Text(), "1.2万平方米") {
 		t.Errorf("the site's figures: %s", doc.Find(`[data-testid="site"]`).Text())
+	}
+}
+
+// With a content watch, the finder searches the sites in memory once it
+// has read them, and an edit shows at the next search all the same.
+func TestSiteFinderSearchesInMemoryAndFollowsEdits(t *testing.T) {
+	db, dbURL := dbtest.NewWithURL(t, dbtest.Seeded)
+	addSite(t, db, "hongshan-high-tech-park", "甲地块", "land", "available", 20000, nil, 800, nil)
+	w := watched(t, dbURL)
+	e, _ := cachingRouter(db, w)
+	// Each search new, so that the page cache holds none of them.
+	n := 0
+	fresh := func(query string) string {
+		t.Helper()
+		n++
+		rec := get(t, e, http.MethodGet, "/sites?"+query+"&min_area="+strconv.Itoa(n))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("/sites?%s = %d", query, rec.Code)
+		}
+		return strings.Join(siteNames(parse(t, rec)), " ")
+	}
+	inMemory := func() bool { return handlers.SitesInMemory(e) }
+	silently := func(sql string) { // triggers off: no version, nobody hears
+		t.Helper()
+		err := db.Transaction(func(tx *gorm.DB) error {
+			tx.Exec("SET LOCAL session_replication_role = replica")
+			return tx.Exec(sql).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if got := fresh("kind=land"); got != "甲地块" {
+		t.Fatalf("first search: %q", got)
+	}
+	waitFor(t, 10*time.Second, "the sites to be read into memory", inMemory)
+	silently("UPDATE park_sites SET name = '无声地块' WHERE name = '甲地块'")
+	for range 3 {
+		if got := fresh("kind=land"); got != "甲地块" {
+			t.Fatalf("the answer did not come from memory: %q", got)
+		}
+	}
+
+	// An edit heard of shows at the very next search, and from memory after.
+	announcedEdit(t, db, w, "UPDATE park_sites SET name = '乙地块', area_m2 = 30000 WHERE name = '无声地块'")
+	if got := fresh("kind=land&max_area=40000"); got != "乙地块" {
+		t.Fatalf("the search after the edit: %q", got)
+	}
+	waitFor(t, 10*time.Second, "the sites to be read again", inMemory)
+	if got := fresh("kind=land"); got != "乙地块" {
+		t.Fatalf("from memory after the edit: %q", got)
+	}
+	announcedEdit(t, db, w, "UPDATE parks SET status = 'draft' WHERE slug = 'hongshan-high-tech-park'")
+	if got := fresh("kind=land"); got != "" {
+		t.Fatalf("a site of a park made a draft is still found: %q", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/maypok86/otter/v2"
+	"golang.org/x/sync/singleflight"
 	"gorm.io/gorm"
 )
 
@@ -32,6 +33,8 @@ type Memo[V any] struct {
 	// the database was restored from a backup: then they may climb back
 	// to stamps held here from before, so a lower one empties the memo.
 	highest atomic.Int64
+	// refreshing computes values in the background, one per key at a time.
+	refreshing singleflight.Group
 }
 
 type memoEntry[V any] struct {
@@ -102,6 +105,39 @@ func (m *Memo[V]) Get(ctx context.Context, db *gorm.DB, key string, compute func
 	}
 	m.cache.Set(key, memoEntry[V]{tables: tables, stamp: versions.stamp(tables), until: until, value: v})
 	return v, nil
+}
+
+// Current returns the value for key if it is kept and current, without
+// computing anything (and records its tables, as Get does); false when
+// there is none, it is out of date, or no current watch can tell. A
+// caller that has a cheaper way to answer one request than computing the
+// whole value then answers that way, and calls Refresh.
+func (m *Memo[V]) Current(ctx context.Context, key string) (V, bool) {
+	var zero V
+	s := m.watch.State()
+	if Previewing(ctx) || !s.Current || s.versions == nil || s.versions.versions["*"] < m.highest.Load() {
+		return zero, false
+	}
+	e, ok := m.cache.GetIfPresent(key)
+	if !ok || e.stamp != s.versions.stamp(e.tables) || !e.until.IsZero() && !time.Now().Before(e.until) {
+		return zero, false
+	}
+	outer, _ := ctx.Value(readTablesKey{}).(*readTables)
+	outer.add(e.tables)
+	return e.value, true
+}
+
+// Refresh computes the value for key in the background, as Get would,
+// unless that is under way; compute reads from db (the primary: what it
+// reads is never behind the watch). Errors are the next Get's to meet.
+func (m *Memo[V]) Refresh(db *gorm.DB, key string, compute func(context.Context) (V, error)) {
+	go func() {
+		_, _, _ = m.refreshing.Do(key, func() (any, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			return m.Get(ctx, db, key, compute)
+		})
+	}()
 }
 
 // RecordingReads gives a context under which the tables read are

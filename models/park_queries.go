@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -23,6 +24,27 @@ func PublicParks(ctx context.Context, db *gorm.DB) ([]ParkListItem, error) {
 		Order("coalesce(parks.parent_park_id, parks.id), parks.parent_park_id NULLS FIRST, parks.id").
 		Find(&parks).Error
 	return parks, err
+}
+
+// ParkChoice is a park as a filter offers it.
+type ParkChoice struct {
+	ID           int64
+	Slug         string
+	Name, NameEn string
+}
+
+// PublicParkChoices lists the published parks as PublicParks orders them,
+// with only what a filter's choice shows (PublicParks counts every park's
+// available sites, thousands on the bench data).
+func PublicParkChoices(ctx context.Context, db *gorm.DB) ([]ParkChoice, error) {
+	var list []ParkChoice
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		b.Queue(`SELECT pk.id, pk.slug, pk.name, pk.name_en FROM parks pk WHERE ` + publicRow(ctx, "pk", "parks") + `
+			ORDER BY coalesce(pk.parent_park_id, pk.id), pk.parent_park_id NULLS FIRST, pk.id`).Query(collect(&list, func(rows pgx.Rows, p *ParkChoice) error {
+			return rows.Scan(&p.ID, &p.Slug, &p.Name, &p.NameEn)
+		}))
+	})
+	return list, err
 }
 
 // ParkDetail is everything a park's page shows.

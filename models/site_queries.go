@@ -131,15 +131,18 @@ FROM (SELECT s.* `+from+` ORDER BY `+order+` LIMIT @limit OFFSET @offset) s
 JOIN parks pk ON pk.id = s.park_id
 JOIN regions r ON r.id = pk.region_id
 LEFT JOIN LATERAL (SELECT * FROM contacts c WHERE c.park_id = pk.id ORDER BY c.position, c.id LIMIT 1) c ON true
-ORDER BY `+order, args).Query(collect(&rows, func(rows pgx.Rows, r *SiteResult) error {
-			return rows.Scan(&r.ID, &r.ParkID, &r.Position, &r.Name, &r.NameEn, &r.Kind, &r.Status, &r.Description, &r.DescriptionEn,
-				&r.AreaM2, &r.RentYuanPerM2Month, &r.SalePriceYuan, &r.ReadyOn, &r.UpdatedAt, &r.ParkSlug, &r.ParkName, &r.ParkNameEn,
-				&r.ParkKind, &r.RegionID, &r.RegionSlug, &r.RegionName, &r.RegionNameEn, &r.ContactName, &r.ContactNameEn,
-				&r.ContactTitle, &r.ContactTitleEn, &r.ContactOrganisation, &r.ContactOrganisationEn, &r.ContactPhone,
-				&r.ContactEmail, &r.Languages)
-		}))
+ORDER BY `+order, args).Query(collect(&rows, scanSiteResult))
 	})
 	return rows, total, err
+}
+
+// scanSiteResult scans the columns SearchSites and LoadPublicSites select.
+func scanSiteResult(rows pgx.Rows, r *SiteResult) error {
+	return rows.Scan(&r.ID, &r.ParkID, &r.Position, &r.Name, &r.NameEn, &r.Kind, &r.Status, &r.Description, &r.DescriptionEn,
+		&r.AreaM2, &r.RentYuanPerM2Month, &r.SalePriceYuan, &r.ReadyOn, &r.UpdatedAt, &r.ParkSlug, &r.ParkName, &r.ParkNameEn,
+		&r.ParkKind, &r.RegionID, &r.RegionSlug, &r.RegionName, &r.RegionNameEn, &r.ContactName, &r.ContactNameEn,
+		&r.ContactTitle, &r.ContactTitleEn, &r.ContactOrganisation, &r.ContactOrganisationEn, &r.ContactPhone,
+		&r.ContactEmail, &r.Languages)
 }
 
 // PolicyTitle names a policy.
