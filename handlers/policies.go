@@ -146,6 +146,16 @@ func regionOptionsOf(cx context.Context, regions []models.Region, selected strin
 	return opts
 }
 
+// choiceOptions is a filter's choices of public records, "any" first.
+func choiceOptions(cx context.Context, list []models.Choice, selected string) []views.Option {
+	opts := []views.Option{{Value: "", Label: i18n.T(cx, "filter.any")}}
+	for _, c := range list {
+		name, _ := i18n.Content(cx, c.Name, c.NameEn)
+		opts = append(opts, views.Option{Value: c.Slug, Label: name, Selected: c.Slug == selected})
+	}
+	return opts
+}
+
 func (h *Handler) chainOptions(cx context.Context, selected string) ([]views.Option, error) {
 	chains, err := h.publicChains(cx)
 	if err != nil {

@@ -120,16 +120,11 @@ func (h *Handler) projectFilterForm(cx context.Context, q projectQuery) (views.F
 	if err != nil {
 		return views.FilterForm{}, err
 	}
-	events, err := pageData(h, cx, "event-choices", func(cx context.Context) ([]models.EventChoice, error) {
+	events, err := pageData(h, cx, "event-choices", func(cx context.Context) ([]models.Choice, error) {
 		return models.PublicEventChoices(cx, h.reads(cx))
 	})
 	if err != nil {
 		return views.FilterForm{}, err
-	}
-	eventOptions := []views.Option{{Value: "", Label: i18n.T(cx, "filter.any")}}
-	for _, e := range events {
-		name, _ := i18n.Content(cx, e.Name, e.NameEn)
-		eventOptions = append(eventOptions, views.Option{Value: e.Slug, Label: name, Selected: e.Slug == q.Event})
 	}
 	return views.FilterForm{
 		Action: "/projects",
@@ -143,7 +138,7 @@ func (h *Handler) projectFilterForm(cx context.Context, q projectQuery) (views.F
 			{Name: "chain", Label: i18n.T(cx, "filter.chain"), Options: chains},
 			{Name: "category", Label: i18n.T(cx, "filter.category"), Options: enumOptions(cx, "project.category.", models.ProjectCategories, q.Category)},
 			{Name: "stage", Label: i18n.T(cx, "filter.stage"), Options: enumOptions(cx, "project.stage.", models.ProjectStages, q.Stage)},
-			{Name: "event", Label: i18n.T(cx, "filter.event"), Options: eventOptions},
+			{Name: "event", Label: i18n.T(cx, "filter.event"), Options: choiceOptions(cx, events, q.Event)},
 			{Name: "sort", Label: i18n.T(cx, "filter.sort"), Options: enumOptions(cx, "projects.sort.", projectSorts, q.Sort)[1:]},
 		},
 	}, nil

@@ -65,14 +65,14 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if f.RegionIDs, f.ChainID, err = h.placeFilter(cx, r, q.Region, q.Chain, h.regionIDsBelow); err != nil {
 		return err
 	}
-	parks, err := pageData(h, cx, "park-choices", func(cx context.Context) ([]models.ParkChoice, error) {
+	parks, err := pageData(h, cx, "park-choices", func(cx context.Context) ([]models.Choice, error) {
 		return models.PublicParkChoices(cx, h.reads(cx))
 	})
 	if err != nil {
 		return err
 	}
 	if q.Park != "" {
-		if i := slices.IndexFunc(parks, func(p models.ParkChoice) bool { return p.Slug == q.Park }); i >= 0 {
+		if i := slices.IndexFunc(parks, func(p models.Choice) bool { return p.Slug == q.Park }); i >= 0 {
 			f.ParkID = parks[i].ID
 		} else {
 			r.unknown("park", q.Park)
@@ -196,7 +196,7 @@ func siteBriefPath(answers string, s models.SiteResult, chain string) string {
 	return "/briefs/new?" + q.Encode()
 }
 
-func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models.ParkChoice) (views.FilterForm, error) {
+func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models.Choice) (views.FilterForm, error) {
 	regions, err := h.regionOptions(cx, q.Region)
 	if err != nil {
 		return views.FilterForm{}, err
@@ -213,7 +213,7 @@ func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models
 		Action: "/sites",
 		Selects: []views.SelectField{
 			{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regions},
-			{Name: "park", Label: i18n.T(cx, "filter.park"), Options: parkOptions(cx, parks, q.Park)},
+			{Name: "park", Label: i18n.T(cx, "filter.park"), Options: choiceOptions(cx, parks, q.Park)},
 			{Name: "park_kind", Label: i18n.T(cx, "sites.filter.park_kind"), Options: enumOptions(cx, "park.kind.", parkKinds, q.ParkKind)},
 			{Name: "chain", Label: i18n.T(cx, "sites.filter.chain"), Options: chains},
 			{Name: "kind", Label: i18n.T(cx, "sites.filter.kind"), Options: enumOptions(cx, "site.kind.", siteKinds, q.Kind)},
@@ -228,14 +228,4 @@ func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models
 			{Name: "ready_by", Label: i18n.T(cx, "sites.filter.ready_by"), Value: q.ReadyBy, Type: "date"},
 		},
 	}, nil
-}
-
-// parkOptions is the park filter's choices: every public park.
-func parkOptions(cx context.Context, parks []models.ParkChoice, selected string) []views.Option {
-	opts := []views.Option{{Value: "", Label: i18n.T(cx, "filter.any")}}
-	for _, p := range parks {
-		name, _ := i18n.Content(cx, p.Name, p.NameEn)
-		opts = append(opts, views.Option{Value: p.Slug, Label: name, Selected: p.Slug == selected})
-	}
-	return opts
 }

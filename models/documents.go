@@ -129,6 +129,24 @@ func publicRow(ctx context.Context, alias, table string) string {
 	return cond
 }
 
+// Choice is a public record as a filter offers it: what it is called.
+type Choice struct {
+	ID           int64
+	Slug         string
+	Name, NameEn string
+}
+
+// publicChoices lists the public records of table (under the alias t) in
+// order, read narrow; table and order are the code's own, never input.
+func publicChoices(ctx context.Context, db *gorm.DB, table, order string) ([]Choice, error) {
+	var list []Choice
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		b.Queue(`SELECT t.id, t.slug, t.name, t.name_en FROM ` + table + ` t WHERE ` + publicRow(ctx, "t", table) + ` ORDER BY ` + order). // #nosec G202 -- the code's own names
+																			Query(collect(&list, func(rows pgx.Rows, c *Choice) error { return rows.Scan(&c.ID, &c.Slug, &c.Name, &c.NameEn) }))
+	})
+	return list, err
+}
+
 // sqlList writes constant strings as an SQL list: ('a', 'b').
 func sqlList(values []string) string {
 	quoted := make([]string, len(values))

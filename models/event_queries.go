@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -17,26 +16,12 @@ func PublicEvents(ctx context.Context, db *gorm.DB) ([]SigningEvent, error) {
 	return events, err
 }
 
-// EventChoice is a signing event as a filter offers it.
-type EventChoice struct {
-	ID           int64
-	Slug         string
-	Name, NameEn string
-}
-
-// PublicEventChoices lists the published signing events, newest first,
-// with only what a filter's choice shows: the project filter offers every
-// event, 500 on the bench data, and reading them whole through GORM with
-// their regions and sources was half of that page's first view.
-func PublicEventChoices(ctx context.Context, db *gorm.DB) ([]EventChoice, error) {
-	var list []EventChoice
-	err := readPage(ctx, db, func(b *pgx.Batch) {
-		b.Queue(`SELECT e.id, e.slug, e.name, e.name_en FROM signing_events e WHERE ` + publicRow(ctx, "e", "signing_events") + `
-			AND e.deleted_at IS NULL ORDER BY e.held_on DESC, e.id DESC`).Query(collect(&list, func(rows pgx.Rows, e *EventChoice) error {
-			return rows.Scan(&e.ID, &e.Slug, &e.Name, &e.NameEn)
-		}))
-	})
-	return list, err
+// PublicEventChoices lists the published signing events as a filter
+// offers them, newest first: the project filter offers every event, 500
+// on the bench data, and reading them whole through GORM with their
+// regions and sources was half of that page's first view.
+func PublicEventChoices(ctx context.Context, db *gorm.DB) ([]Choice, error) {
+	return publicChoices(ctx, db, "signing_events", "t.held_on DESC, t.id DESC")
 }
 
 // LatestEvents lists the newest published signing events, of the given

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -26,25 +25,11 @@ func PublicParks(ctx context.Context, db *gorm.DB) ([]ParkListItem, error) {
 	return parks, err
 }
 
-// ParkChoice is a park as a filter offers it.
-type ParkChoice struct {
-	ID           int64
-	Slug         string
-	Name, NameEn string
-}
-
-// PublicParkChoices lists the published parks as PublicParks orders them,
-// with only what a filter's choice shows (PublicParks counts every park's
-// available sites, thousands on the bench data).
-func PublicParkChoices(ctx context.Context, db *gorm.DB) ([]ParkChoice, error) {
-	var list []ParkChoice
-	err := readPage(ctx, db, func(b *pgx.Batch) {
-		b.Queue(`SELECT pk.id, pk.slug, pk.name, pk.name_en FROM parks pk WHERE ` + publicRow(ctx, "pk", "parks") + `
-			ORDER BY coalesce(pk.parent_park_id, pk.id), pk.parent_park_id NULLS FIRST, pk.id`).Query(collect(&list, func(rows pgx.Rows, p *ParkChoice) error {
-			return rows.Scan(&p.ID, &p.Slug, &p.Name, &p.NameEn)
-		}))
-	})
-	return list, err
+// PublicParkChoices lists the published parks as a filter offers them,
+// in PublicParks' order (which counts every park's available sites,
+// thousands on the bench data).
+func PublicParkChoices(ctx context.Context, db *gorm.DB) ([]Choice, error) {
+	return publicChoices(ctx, db, "parks", "coalesce(t.parent_park_id, t.id), t.parent_park_id NULLS FIRST, t.id")
 }
 
 // ParkDetail is everything a park's page shows.

@@ -144,7 +144,7 @@ func TestSearchIndexFollowsEdits(t *testing.T) {
 		t.Fatal("the index read again does not hold the edit")
 	}
 
-	// Unpublished, then deleted, each gone at the next search.
+	// Unpublished: gone at the next search, and once read again.
 	dbtest.MustExec(t, db, "UPDATE projects SET status = 'draft' WHERE name = '有声改名'")
 	w.CatchUp(ctx, db)
 	if hits("有声改名") != 0 {
