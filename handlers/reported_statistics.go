@@ -144,21 +144,31 @@ func countsOver(ctx context.Context, b models.ReportedBeside, computed bool) []s
 
 // regionReported is the reported statistics of a region and of the
 // regions below it, for the region's page.
-// The statistics with their computed side are memoised per region
-// (Handler.reported): computing them is most of a region page's
-// database time.
 func (h *Handler) regionReported(cx context.Context, regionID int64) ([]views.ReportedRow, error) {
-	list, err := h.reported.Get(cx, h.reads(cx), strconv.FormatInt(regionID, 10), func(cx context.Context) ([]models.ReportedBeside, error) {
-		below, err := models.RegionIDsBelow(cx, h.reads(cx), regionID)
+	list, err := h.reportedOf(cx, &models.Region{ID: regionID})
+	if err != nil {
+		return nil, err
+	}
+	return reportedRows(cx, list), nil
+}
+
+// reportedOf is the reported statistics of a region and of the regions
+// below it (of every region for nil), each with its computed side: what a
+// region's page and the statistics page show. They are memoised per
+// region (Handler.reported), shared by both pages: computing them is most
+// of a region page's database time.
+func (h *Handler) reportedOf(cx context.Context, region *models.Region) ([]models.ReportedBeside, error) {
+	key := "all"
+	if region != nil {
+		key = strconv.FormatInt(region.ID, 10)
+	}
+	return h.reported.Get(cx, h.reads(cx), key, func(cx context.Context) ([]models.ReportedBeside, error) {
+		below, err := regionIDsOf(cx, h.reads(cx), region)
 		if err != nil {
 			return nil, err
 		}
 		return models.PublicReportedStatistics(cx, h.reads(cx), below)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return reportedRows(cx, list), nil
 }
 
 // ShowReportedStatisticRegion is the admin preview of a reported

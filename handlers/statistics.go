@@ -11,6 +11,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
 	"investportal/models"
@@ -115,28 +116,54 @@ func optInt64(n *int64) string {
 type statistics struct {
 	region *models.Region // the filter, nil for everywhere
 	statisticsData
+	reported []models.ReportedBeside
 	datasets map[string][]statRecord
 }
 
 // statisticsData is what the statistics are computed from, for one region
 // filter: the same for every language, and memoised (Handler.statistics)
-// until a table it is read from changes.
+// until a table it is read from changes. It is read and memoised in two
+// parts, statTotals and statEvents, each entry holding one of them; the
+// reported statistics are a third part, memoised as a region page's are
+// (Handler.reported).
 type statisticsData struct {
-	stats    models.Statistics
-	regions  []models.Region
-	chains   []models.IndustryChain
-	events   []models.SigningEvent
-	funnels  map[int64]models.EventFunnel
-	reported []models.ReportedBeside
+	stats   models.Statistics
+	regions []models.Region
+	chains  []models.IndustryChain
+	events  []models.SigningEvent
+	funnels map[int64]models.EventFunnel
 }
 
-// loadStatistics reads the statistics for the request's region filter.
-func (h *Handler) loadStatistics(c echo.Context) (statistics, error) {
+// statParts are the parts of the statistics that a page or a download
+// shows. Each is read and memoised on its own, since they share no
+// statement: a download reads only the part it shows, and the page reads
+// the three at once, each on a connection of its own (after an edit,
+// reading them one after the other took most of the page's time, the
+// events' funnels and the reported statistics a third each).
+type statParts int
+
+const (
+	statTotals   statParts = 1 << iota // the breakdowns, with the regions and chains that name them
+	statEvents                         // the latest events and their funnels
+	statReported                       // the reported statistics beside the records
+)
+
+// statPartsOf is what a download of a dataset is made from.
+func statPartsOf(dataset string) statParts {
+	if dataset == "events" {
+		return statEvents
+	}
+	return statTotals
+}
+
+// loadStatistics reads the request's region filter and the given parts of
+// its statistics.
+func (h *Handler) loadStatistics(c echo.Context, parts statParts) (statistics, error) {
 	region, err := h.statisticsRegion(c)
 	if err != nil {
 		return statistics{}, err
 	}
-	return h.statisticsFor(ctx(c), region)
+	return h.statisticsFor(ctx(c), region, parts)
 }
 
 // statisticsRegion is the request's region filter, nil for everywhere.
@@ -155,50 +182,82 @@ func (h *Handler) statisticsRegion(c echo.Context) (*models.Region, error) {
 	return &region, nil
 }
 
-// statisticsFor reads the statistics of a region (nil: everywhere).
-func (h *Handler) statisticsFor(cx context.Context, region *models.Region) (statistics, error) {
+// statisticsFor reads the given parts of the statistics of a region (nil:
+// everywhere), at once, and lays out the breakdowns of those read. A memo
+// records the tables each part's statements read, through the context
+// each is given; a memo around this one (keptHTML) hears of them all.
+func (h *Handler) statisticsFor(cx context.Context, region *models.Region, parts statParts) (statistics, error) {
 	s := statistics{region: region}
-	var err error
-	if s.statisticsData, err = h.statistics.Get(cx, h.reads(cx), regionSlug(region), func(cx context.Context) (statisticsData, error) {
-		return computeStatistics(cx, h.reads(cx), region)
-	}); err != nil {
+	var totals, events statisticsData
+	g, gcx := errgroup.WithContext(cx)
+	if parts&statTotals != 0 {
+		g.Go(func() (err error) {
+			totals, err = h.statistics.Get(gcx, h.reads(gcx), "totals/"+regionSlug(region), func(cx context.Context) (statisticsData, error) {
+				return computeStatTotals(cx, h.reads(cx), region)
+			})
+			return err
+		})
+	}
+	if parts&statEvents != 0 {
+		g.Go(func() (err error) {
+			events, err = h.statistics.Get(gcx, h.reads(gcx), "events/"+regionSlug(region), func(cx context.Context) (statisticsData, error) {
+				return computeStatEvents(cx, h.reads(cx), region)
+			})
+			return err
+		})
+	}
+	if parts&statReported != 0 {
+		g.Go(func() (err error) {
+			s.reported, err = h.reportedOf(gcx, region)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return s, err
 	}
+	s.statisticsData = statisticsData{stats: totals.stats, regions: totals.regions, chains: totals.chains,
+		events: events.events, funnels: events.funnels}
 	s.datasets = statRecords(cx, s.stats, s.regions, s.chains, s.events, s.funnels)
 	return s, nil
 }
 
-// computeStatistics reads everything the statistics of a region (nil:
-// everywhere) are made from.
-func computeStatistics(cx context.Context, db *gorm.DB, region *models.Region) (statisticsData, error) {
-	var d statisticsData
+// regionIDsOf is the ids of a region and of the published regions below
+// it, whose records count towards it; nil for everywhere.
+func regionIDsOf(cx context.Context, db *gorm.DB, region *models.Region) ([]int64, error) {
+	if region == nil {
+		return nil, nil
+	}
+	return models.RegionIDsBelow(cx, db, region.ID)
+}
+
+// computeStatTotals reads the breakdowns of a region (nil: everywhere),
+// and the regions and chains that name their rows.
+func computeStatTotals(cx context.Context, db *gorm.DB, region *models.Region) (statisticsData, error) {
 	var filter models.StatisticsFilter
 	var err error
-	if region != nil {
-		if filter.RegionIDs, err = models.RegionIDsBelow(cx, db, region.ID); err != nil {
-			return d, err
-		}
+	if filter.RegionIDs, err = regionIDsOf(cx, db, region); err != nil {
+		return statisticsData{}, err
 	}
-	if d.stats, err = models.LoadStatistics(cx, db, filter); err != nil {
+	s, err := models.LoadStatisticsWithNames(cx, db, filter)
+	return statisticsData{stats: s.Statistics, regions: s.Regions, chains: s.Chains}, err
+}
+
+// computeStatEvents reads the latest events of a region (nil: everywhere)
+// and their funnels.
+func computeStatEvents(cx context.Context, db *gorm.DB, region *models.Region) (statisticsData, error) {
+	var d statisticsData
+	regionIDs, err := regionIDsOf(cx, db, region)
+	if err != nil {
 		return d, err
 	}
-	if d.regions, err = models.PublicRegions(cx, db); err != nil {
-		return d, err
-	}
-	if d.chains, err = models.PublicChains(cx, db); err != nil {
-		return d, err
-	}
-	if d.events, err = models.LatestEvents(cx, db, filter.RegionIDs, statEventLimit); err != nil {
+	if d.events, err = models.LatestEvents(cx, db, regionIDs, statEventLimit); err != nil {
 		return d, err
 	}
 	ids := make([]int64, len(d.events))
 	for i, e := range d.events {
 		ids[i] = e.ID
 	}
-	if d.funnels, err = models.EventFunnels(cx, db, ids); err != nil {
-		return d, err
-	}
-	d.reported, err = models.PublicReportedStatistics(cx, db, filter.RegionIDs)
+	d.funnels, err = models.EventFunnels(cx, db, ids)
 	return d, err
 }
 
@@ -265,7 +324,7 @@ func (h *Handler) ShowStatistics(c echo.Context) error {
 	}
 	cx := ctx(c)
 	article, err := keptHTML(h, cx, "statistics-article/"+regionSlug(region), func(cx context.Context) (templ.Component, error) {
-		s, err := h.statisticsFor(cx, region)
+		s, err := h.statisticsFor(cx, region, statTotals|statEvents|statReported)
 		if err != nil {
 			return nil, err
 		}
@@ -328,7 +387,7 @@ func (h *Handler) StatisticsData(c echo.Context) error {
 	if !slices.Contains(statDatasets, dataset) || (format != "csv" && format != "json") {
 		return echo.ErrNotFound
 	}
-	s, err := h.loadStatistics(c)
+	s, err := h.loadStatistics(c, statPartsOf(dataset))
 	if err != nil {
 		return err
 	}

@@ -264,3 +264,44 @@ func TestProjectFormKeepsSigningsWhole(t *testing.T) {
 		t.Errorf("overview after the save: %s", overview)
 	}
 }
+
+// The statistics are memoised in parts (the breakdowns, the events'
+// funnels, the reported statistics), each with the tables it was read
+// from: an edit to any of them shows at the very next request, on the
+// page and in the downloads, exactly as a portal that memoised nothing
+// would show it.
+func TestStatisticsFollowEveryEditOfEachPart(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newRouter(db)
+	paths := []string{"/statistics", "/en/statistics?region=chifeng", "/statistics/by-region.csv", "/statistics/events.json"}
+	for _, p := range paths {
+		if rec := get(t, e, http.MethodGet, p); rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d", p, rec.Code)
+		}
+	}
+	// The latest event with projects: its funnel is on the page.
+	latest := `SELECT e.id FROM signing_events e WHERE e.status = 'published' AND e.deleted_at IS NULL
+		AND EXISTS (SELECT 1 FROM project_appearances a WHERE a.signing_event_id = e.id)
+		ORDER BY e.held_on DESC, e.id DESC LIMIT 1`
+	var event int64
+	if db.Raw(latest).Scan(&event); event == 0 {
+		t.Fatal("the seed has no event with projects")
+	}
+	for name, edit := range map[string]string{
+		"a project's amount (the breakdowns)": `UPDATE projects SET contracted_amount_yuan = coalesce(contracted_amount_yuan, 0) + 123456789
+			WHERE id = (SELECT min(id) FROM projects WHERE status = 'published' AND deleted_at IS NULL)`,
+		"a region's name (the breakdowns)":  `UPDATE regions SET name_en = name_en || ' (renamed)' WHERE slug = 'chifeng'`,
+		"an event's projects (the funnels)": `DELETE FROM project_appearances WHERE signing_event_id = (` + latest + `)`,
+		"a reported statistic (the reported)": `UPDATE reported_statistics SET label = label || '（修订）'
+			WHERE id = (SELECT min(id) FROM reported_statistics WHERE status = 'published' AND deleted_at IS NULL)`,
+	} {
+		dbtest.MustExec(t, db, edit)
+		fresh := newRouter(db) // memoises nothing yet
+		for _, p := range paths {
+			got, want := get(t, e, http.MethodGet, p), get(t, fresh, http.MethodGet, p)
+			if got.Code != http.StatusOK || got.Body.String() != want.Body.String() {
+				t.Errorf("after %s, %s is not what a fresh portal shows (%d)", name, p, got.Code)
+			}
+		}
+	}
+}

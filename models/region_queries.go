@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
@@ -39,33 +40,44 @@ type ProjectTotals struct {
 // after its parent, siblings by id.
 func PublicRegions(ctx context.Context, db *gorm.DB) ([]Region, error) {
 	var regions []Region
-	err := db.WithContext(ctx).Raw(`
+	err := db.WithContext(ctx).Raw(publicRegionTreeSQL("r.*", "*")).Scan(&regions).Error
+	return regions, err
+}
+
+// publicRegionTreeSQL selects the published regions in tree order (each
+// after its parent, siblings by id): inner names the columns of regions
+// r the tree carries (with status, publish_at and deleted_at), outer those
+// it returns. A loop of parents an editor made ends where it closes.
+func publicRegionTreeSQL(inner, outer string) string {
+	return `
 		WITH RECURSIVE tree AS (
-			SELECT r.*, ARRAY[r.id] AS sort_path FROM regions r
+			SELECT ` + inner + `, ARRAY[r.id] AS sort_path FROM regions r
 			WHERE r.parent_id IS NULL
 			UNION ALL
-			SELECT r.*, tree.sort_path || r.id FROM regions r JOIN tree ON r.parent_id = tree.id
+			SELECT ` + inner + `, tree.sort_path || r.id FROM regions r JOIN tree ON r.parent_id = tree.id
 		) CYCLE id SET in_cycle USING cycle_path
-		SELECT * FROM tree
-		WHERE status = ? AND (publish_at IS NULL OR publish_at <= now()) AND deleted_at IS NULL AND NOT in_cycle
-		ORDER BY sort_path`, StatusPublished).Scan(&regions).Error
-	return regions, err
+		SELECT ` + outer + ` FROM tree
+		WHERE status = 'published' AND (publish_at IS NULL OR publish_at <= now()) AND deleted_at IS NULL AND NOT in_cycle
+		ORDER BY sort_path`
 }
 
 // RegionIDsBelow returns the ids of a region and every published region
 // below it: the regions whose projects count towards it.
 func RegionIDsBelow(ctx context.Context, db *gorm.DB, id int64) ([]int64, error) {
 	var ids []int64
-	err := db.WithContext(ctx).Raw(`
-		WITH RECURSIVE below AS (
-			SELECT id FROM regions WHERE id = ?
-			UNION ALL
-			SELECT r.id FROM regions r JOIN below ON r.parent_id = below.id
-			WHERE r.status = ? AND (r.publish_at IS NULL OR r.publish_at <= now()) AND r.deleted_at IS NULL
-		) CYCLE id SET in_cycle USING cycle_path
-		SELECT id FROM below WHERE NOT in_cycle`, id, StatusPublished).Scan(&ids).Error
+	err := db.WithContext(ctx).Raw(`WITH RECURSIVE `+regionsBelowCTE+` SELECT id FROM below WHERE NOT in_cycle`, sql.Named("region", id)).Scan(&ids).Error
 	return ids, err
 }
+
+// regionsBelowCTE is the common table expression below: the region
+// @region and every published region below it, those with in_cycle false
+// (a parent loop an editor made ends there), for WITH RECURSIVE.
+const regionsBelowCTE = `below AS (
+		SELECT id FROM regions WHERE id = @region
+		UNION ALL
+		SELECT r.id FROM regions r JOIN below ON r.parent_id = below.id
+		WHERE r.status = 'published' AND (r.publish_at IS NULL OR r.publish_at <= now()) AND r.deleted_at IS NULL
+	) CYCLE id SET in_cycle USING cycle_path`
 
 // LoadRegionProfile reads a published region's page by slug, in one
 // round trip: every statement finds the region by its slug itself.

@@ -6,7 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 )
 
@@ -166,37 +168,23 @@ func (b ReportedBeside) ComputedValue() (decimal.Decimal, bool) {
 // statistics page (Funnel, funnelColumns).
 //
 // The statistics are read in one query (with their regions and sources:
-// only the fields the table shows);
-// then each region takes two: its sub-regions, and one statement that
-// computes every statistic of the region whatever its period and scope.
+// only the fields the table shows); then each region takes one statement
+// that finds its sub-regions and computes every statistic of the region
+// whatever its period and scope, the regions at once. Everything is read
+// through pgx (readPage): GORM's scanning and a round trip more per
+// region were a good part of the statistics page's time after an edit.
 func PublicReportedStatistics(ctx context.Context, db *gorm.DB, regionIDs []int64) ([]ReportedBeside, error) {
-	db = db.WithContext(ctx)
-	// One query: the region and the source read with the statistic, only
-	// the columns the table shows (an article's body is long).
-	var found []struct {
-		ReportedStatistic
-		RegionSlug, RegionName, RegionNameEn string
-		SourceSlug, SourceName               string
-		SourcePublishedOn                    *time.Time
-	}
-	q := db.Model(&ReportedStatistic{}).Scopes(Public("reported_statistics")).
-		Joins("JOIN regions ON regions.id = reported_statistics.region_id AND regions.deleted_at IS NULL").
-		Scopes(Public("regions")).
-		Joins("JOIN news_articles ON news_articles.id = reported_statistics.source_article_id AND news_articles.deleted_at IS NULL").
-		Scopes(Public("news_articles")).
-		Select(`reported_statistics.*, regions.slug AS region_slug, regions.name AS region_name, regions.name_en AS region_name_en,
-			news_articles.slug AS source_slug, news_articles.source_name, news_articles.published_on AS source_published_on`)
-	if len(regionIDs) > 0 {
-		q = q.Where("reported_statistics.region_id IN ?", regionIDs)
-	}
-	if err := q.Scan(&found).Error; err != nil {
+	q := reportedStatements.get(ctx)
+	var list []ReportedStatistic
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		query, args := q.list, pgx.NamedArgs{}
+		if len(regionIDs) > 0 {
+			query, args = q.listIn, pgx.NamedArgs{"regions": regionIDs}
+		}
+		b.Queue(query, args).Query(collect(&list, scanReported))
+	})
+	if err != nil {
 		return nil, err
-	}
-	list := make([]ReportedStatistic, len(found))
-	for i, f := range found {
-		list[i] = f.ReportedStatistic
-		list[i].Region = &Region{ID: f.RegionID, Slug: f.RegionSlug, Name: f.RegionName, NameEn: f.RegionNameEn}
-		list[i].SourceArticle = &NewsArticle{ID: f.SourceArticleID, Slug: f.SourceSlug, SourceName: f.SourceName, PublishedOn: f.SourcePublishedOn}
 	}
 	slices.SortStableFunc(list, compareReported)
 
@@ -213,16 +201,47 @@ func PublicReportedStatistics(ctx context.Context, db *gorm.DB, regionIDs []int6
 		}
 		byRegion[s.RegionID] = append(byRegion[s.RegionID], i)
 	}
+	// The regions at once, each on a connection of its own: one after the
+	// other they were most of the statistics page's time after an edit.
+	// Each fills in only its own statistics of out.
+	g, gctx := errgroup.WithContext(ctx)
 	for _, regionID := range regions {
-		below, err := RegionIDsBelow(ctx, db, regionID)
-		if err != nil {
-			return nil, err
-		}
-		if err := computeReported(db, out, byRegion[regionID], below); err != nil {
-			return nil, err
-		}
+		g.Go(func() error { return computeReported(gctx, db, out, byRegion[regionID], regionID) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// reportedStatements list the public reported statistics (listIn: of the
+// @regions) whose region and source article are public too, with the
+// names of both: only the columns the table shows (an article's body is
+// long). A staff preview lets its one record through, unless deleted, as
+// Public did.
+var reportedStatements = newStatements(func(ctx context.Context) (q struct{ list, listIn string }) {
+	q.list = `SELECT s.id, s.slug, s.label, s.region_id, s.indicator, s.value, s.amount_yuan, s.min_amount_yuan,
+			s.min_amount_basis, s.scope_category, s.scope_build_type, s.project_set, s.period_from, s.period_to, s.as_of,
+			s.note, s.source_article_id, s.status, s.publish_at, s.created_at, s.updated_at, s.deleted_at, s.lock_version,
+			g.slug, g.name, g.name_en, a.slug, a.source_name, a.published_on
+		FROM reported_statistics s
+		JOIN regions g ON g.id = s.region_id AND g.deleted_at IS NULL AND ` + publicRow(ctx, "g", "regions") + `
+		JOIN news_articles a ON a.id = s.source_article_id AND a.deleted_at IS NULL AND ` + publicRow(ctx, "a", "news_articles") + `
+		WHERE s.deleted_at IS NULL AND ` + publicRow(ctx, "s", "reported_statistics")
+	q.listIn = q.list + ` AND s.region_id = ANY(@regions)`
+	return q
+})
+
+// scanReported scans a row of reportedStatements.
+func scanReported(rows pgx.Rows, s *ReportedStatistic) error {
+	g, a := &Region{}, &NewsArticle{}
+	err := rows.Scan(&s.ID, &s.Slug, &s.Label, &s.RegionID, &s.Indicator, &s.Value, &s.AmountYuan, &s.MinAmountYuan,
+		&s.MinAmountBasis, &s.ScopeCategory, &s.ScopeBuildType, &s.ProjectSet, &s.PeriodFrom, &s.PeriodTo, &s.AsOf,
+		&s.Note, &s.SourceArticleID, &s.Status, &s.PublishAt, &s.CreatedAt, &s.UpdatedAt, &s.DeletedAt, &s.LockVersion,
+		&g.Slug, &g.Name, &g.NameEn, &a.Slug, &a.SourceName, &a.PublishedOn)
+	g.ID, a.ID = s.RegionID, s.SourceArticleID
+	s.Region, s.SourceArticle = g, a
+	return err
 }
 
 // thresholdAmount is the project column a threshold basis is measured on.
@@ -250,16 +269,16 @@ func selectionOf(s ReportedStatistic) selection {
 
 // computeReported fills in the computed side of the statistics at the
 // given indexes, which share a region, in one statement: each published
-// project of the region and the regions below it is joined to every
-// selection it is on record for (its period, category and build type) and
-// split by whether it meets that selection's threshold. One statistic of
-// each selection stands for the others.
+// project of the region and the published regions below it is joined to
+// every selection it is on record for (its period, category and build
+// type) and split by whether it meets that selection's threshold. One
+// statistic of each selection stands for the others.
 //
 // 'published' and deleted_at are written out, not parameters, so that the
 // planner can use the partial covering index of public projects by region
 // and signing date (migration 00019): the projects are read from the index
 // alone.
-func computeReported(db *gorm.DB, out []ReportedBeside, at []int, regionIDs []int64) error {
+func computeReported(ctx context.Context, db *gorm.DB, out []ReportedBeside, at []int, regionID int64) error {
 	members := map[int64][]int{} // a representative statistic's id: the indexes it stands for
 	bySelection := map[selection]int64{}
 	var ids []int64
@@ -276,51 +295,56 @@ func computeReported(db *gorm.DB, out []ReportedBeside, at []int, regionIDs []in
 		}
 		members[id] = append(members[id], idx)
 	}
-	var rows []struct {
-		StatisticID int64
-		Band        string
-		Funnel
-	}
-	// The span of all the periods first, so the join below meets only the
-	// projects that can be on record for one of them: those signed in it,
-	// a range of the index, and those reported on in it.
-	err := db.Raw(`
-		WITH candidates AS (
-			SELECT `+candidateColumns+` FROM projects
-			WHERE region_id IN ? AND signed_on BETWEEN ? AND ? AND `+publicProject+`
-			UNION
-			SELECT `+candidateColumns+` FROM projects
-			WHERE id IN (SELECT project_id FROM project_reports WHERE reported_on BETWEEN ? AND ?)
-				AND region_id IN ? AND `+publicProject+`
-		)
-		SELECT s.id AS statistic_id,
-			CASE WHEN s.min_amount_yuan IS NULL OR `+thresholdAmount+` >= s.min_amount_yuan THEN 'meets'
-				WHEN `+thresholdAmount+` IS NULL THEN 'unknown' ELSE 'below' END AS band, `+funnelColumns+`
-		FROM candidates projects
-		JOIN reported_statistics s ON s.id IN ?
-			AND (s.scope_category = '' OR s.scope_category = projects.category)
-			AND (s.scope_build_type = '' OR s.scope_build_type = projects.build_type)
-			AND (projects.signed_on BETWEEN s.period_from AND s.period_to
-				OR s.project_set = 'on_record' AND EXISTS (SELECT 1 FROM project_reports r
-					WHERE r.project_id = projects.id AND r.reported_on BETWEEN s.period_from AND s.period_to))
-		GROUP BY s.id, band`,
-		regionIDs, from, to, from, to, regionIDs, startedStages, ids).Scan(&rows).Error
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		for _, idx := range members[r.StatisticID] {
-			b := &out[idx]
-			switch r.Band {
-			case "meets":
-				b.Computed = r.Funnel
-			case "unknown":
-				b.AmountUnknown = r.Projects
+	args := pgx.NamedArgs{"region": regionID, "from": from, "to": to, "statistics": ids}
+	return readPage(ctx, db, func(b *pgx.Batch) {
+		b.Queue(computeReportedSQL, args).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id int64
+				var band string
+				var f Funnel
+				if err := rows.Scan(append([]any{&id, &band}, f.funnelFields()...)...); err != nil {
+					return err
+				}
+				for _, idx := range members[id] {
+					switch band {
+					case "meets":
+						out[idx].Computed = f
+					case "unknown":
+						out[idx].AmountUnknown = f.Projects
+					}
+				}
 			}
-		}
-	}
-	return nil
+			return rows.Err()
+		})
+	})
 }
+
+// computeReportedSQL is computeReported's statement. The regions are
+// those RegionIDsBelow(@region) finds. The span of all the periods,
+// @from to @to, comes first, so the join below meets only the projects
+// that can be on record for one of them: those signed in it, a range of
+// the index, and those reported on in it.
+var computeReportedSQL = `
+	WITH RECURSIVE ` + regionsBelowCTE + `,
+	candidates AS (
+		SELECT ` + candidateColumns + ` FROM projects
+		WHERE region_id IN (SELECT id FROM below WHERE NOT in_cycle) AND signed_on BETWEEN @from AND @to AND ` + publicProject + `
+		UNION
+		SELECT ` + candidateColumns + ` FROM projects
+		WHERE id IN (SELECT project_id FROM project_reports WHERE reported_on BETWEEN @from AND @to)
+			AND region_id IN (SELECT id FROM below WHERE NOT in_cycle) AND ` + publicProject + `
+	)
+	SELECT s.id AS statistic_id,
+		CASE WHEN s.min_amount_yuan IS NULL OR ` + thresholdAmount + ` >= s.min_amount_yuan THEN 'meets'
+			WHEN ` + thresholdAmount + ` IS NULL THEN 'unknown' ELSE 'below' END AS band, ` + funnelColumns + `
+	FROM candidates projects
+	JOIN reported_statistics s ON s.id = ANY(@statistics)
+		AND (s.scope_category = '' OR s.scope_category = projects.category)
+		AND (s.scope_build_type = '' OR s.scope_build_type = projects.build_type)
+		AND (projects.signed_on BETWEEN s.period_from AND s.period_to
+			OR s.project_set = 'on_record' AND EXISTS (SELECT 1 FROM project_reports r
+				WHERE r.project_id = projects.id AND r.reported_on BETWEEN s.period_from AND s.period_to))
+	GROUP BY s.id, band`
 
 // candidateColumns are the columns of a project that the computed side of
 // a reported statistic reads: all of them in the covering index.

@@ -54,9 +54,10 @@ func ratio(n, d int64) (float64, bool) {
 }
 
 // funnelColumns aggregates the public projects of a query into a Funnel,
-// counting as project_rollup_rows does (migration 00016).
-const funnelColumns = `count(*) AS projects,
-	count(*) FILTER (WHERE projects.stage IN ?) AS started,
+// counting as project_rollup_rows does (migration 00016); funnelFields
+// scans them.
+var funnelColumns = `count(*) AS projects,
+	count(*) FILTER (WHERE projects.stage IN ` + sqlList(startedStages) + `) AS started,
 	count(*) FILTER (WHERE projects.stage = 'producing') AS producing,
 	count(projects.contracted_amount_yuan) AS with_amount,
 	count(*) FILTER (WHERE projects.contract_currency <> 'CNY') AS converted,
@@ -66,6 +67,12 @@ const funnelColumns = `count(*) AS projects,
 	coalesce(sum(projects.completed_investment_yuan), 0) AS completed_yuan,
 	coalesce(sum(projects.completed_investment_yuan) FILTER (WHERE projects.contracted_amount_yuan IS NOT NULL), 0) AS completed_of_contracted_yuan,
 	coalesce(sum(projects.completed_investment_yuan) FILTER (WHERE projects.planned_investment_yuan IS NOT NULL), 0) AS completed_of_planned_yuan`
+
+// funnelFields are the fields of f in the order of funnelColumns.
+func (f *Funnel) funnelFields() []any {
+	return []any{&f.Projects, &f.Started, &f.Producing, &f.WithAmount, &f.Converted, &f.WithPlan,
+		&f.ContractedYuan, &f.PlannedYuan, &f.CompletedYuan, &f.CompletedOfContractedYuan, &f.CompletedOfPlannedYuan}
+}
 
 // publicProject is Public("projects") with constants instead of
 // parameters, so that the planner can match the partial covering indexes
@@ -95,31 +102,45 @@ type EventFunnel struct {
 
 // EventFunnels computes the funnel of each of the given events over their
 // published projects, keyed by event id; an event with none is absent.
+// It is read through pgx (readPage), as are the statistics' other
+// aggregates: GORM's scanning was a good part of the statistics page's
+// time after an edit.
 func EventFunnels(ctx context.Context, db *gorm.DB, eventIDs []int64) (map[int64]EventFunnel, error) {
 	out := map[int64]EventFunnel{}
 	if len(eventIDs) == 0 {
 		return out, nil
 	}
-	// One lookup per appearance in the covering index of public projects
-	// (migration 00019; hence the constants): OFFSET 0 keeps the planner
-	// from turning the lateral join into a hash join over every project,
-	// which make bench measured as ten times slower for a dozen events.
-	var rows []EventFunnel
-	err := db.WithContext(ctx).Raw(`
-		SELECT project_appearances.signing_event_id AS event_id, `+funnelColumns+`,
-			count(*) FILTER (WHERE project_appearances.role = 'signed') AS signed,
-			count(*) FILTER (WHERE project_appearances.role = 're_signed') AS re_signed,
-			count(*) FILTER (WHERE project_appearances.role = 'construction_start') AS construction_start
-		FROM project_appearances
-		CROSS JOIN LATERAL (SELECT stage, contracted_amount_yuan, planned_investment_yuan, completed_investment_yuan, contract_currency
-			FROM projects WHERE id = project_appearances.project_id AND `+publicProject+` OFFSET 0) projects
-		WHERE project_appearances.signing_event_id IN ?
-		GROUP BY project_appearances.signing_event_id`, startedStages, eventIDs).Scan(&rows).Error
-	for _, r := range rows {
-		out[r.EventID] = r
-	}
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		b.Queue(eventFunnelsSQL, pgx.NamedArgs{"events": eventIDs}).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var r EventFunnel
+				fields := append(append([]any{&r.EventID}, r.funnelFields()...), &r.Signed, &r.ReSigned, &r.ConstructionStart)
+				if err := rows.Scan(fields...); err != nil {
+					return err
+				}
+				out[r.EventID] = r
+			}
+			return rows.Err()
+		})
+	})
 	return out, err
 }
+
+// eventFunnelsSQL computes the funnels of the @events. One lookup per
+// appearance in the covering index of public projects (migration 00019;
+// hence the constants): OFFSET 0 keeps the planner from turning the
+// lateral join into a hash join over every project, which make bench
+// measured as ten times slower for a dozen events.
+var eventFunnelsSQL = `
+	SELECT project_appearances.signing_event_id AS event_id, ` + funnelColumns + `,
+		count(*) FILTER (WHERE project_appearances.role = 'signed') AS signed,
+		count(*) FILTER (WHERE project_appearances.role = 're_signed') AS re_signed,
+		count(*) FILTER (WHERE project_appearances.role = 'construction_start') AS construction_start
+	FROM project_appearances
+	CROSS JOIN LATERAL (SELECT stage, contracted_amount_yuan, planned_investment_yuan, completed_investment_yuan, contract_currency
+		FROM projects WHERE id = project_appearances.project_id AND ` + publicProject + ` OFFSET 0) projects
+	WHERE project_appearances.signing_event_id = ANY(@events)
+	GROUP BY project_appearances.signing_event_id`
 
 // StatisticsFilter narrows the statistics to a region and its sub-regions.
 type StatisticsFilter struct {
@@ -161,19 +182,73 @@ type NameFunnel struct {
 // a few hundred rollup rows and an index scan of the scheduled projects,
 // however many projects there are.
 func LoadStatistics(ctx context.Context, db *gorm.DB, f StatisticsFilter) (Statistics, error) {
-	type row struct {
-		RegionID int64
-		Dim, Key string
-		Funnel
+	var rows []statisticsRow
+	if err := readPage(ctx, db, func(b *pgx.Batch) { queueStatistics(b, f, &rows) }); err != nil {
+		return Statistics{}, err
 	}
+	return statisticsOf(rows), nil
+}
+
+// StatisticsWithNames are the statistics with the public regions and
+// chains that name their rows. Of each region only ID, ParentID, Slug,
+// Name and NameEn are read, and of each chain ID, Slug, Name and NameEn:
+// what the statistics show.
+type StatisticsWithNames struct {
+	Statistics
+	Regions []Region        // in tree order, as PublicRegions lists them
+	Chains  []IndustryChain // as PublicChains lists them
+}
+
+// LoadStatisticsWithNames is LoadStatistics with the regions and chains
+// that name its rows, in one round trip through pgx: read one after the
+// other through GORM, whole, they were a good part of the statistics'
+// time after an edit.
+func LoadStatisticsWithNames(ctx context.Context, db *gorm.DB, f StatisticsFilter) (StatisticsWithNames, error) {
+	var out StatisticsWithNames
+	var rows []statisticsRow
+	q := statisticsNameStatements.get(ctx)
+	err := readPage(ctx, db, func(b *pgx.Batch) {
+		queueStatistics(b, f, &rows)
+		b.Queue(q.regions).Query(collect(&out.Regions, func(rows pgx.Rows, r *Region) error {
+			return rows.Scan(&r.ID, &r.ParentID, &r.Slug, &r.Name, &r.NameEn)
+		}))
+		b.Queue(q.chains).Query(collect(&out.Chains, func(rows pgx.Rows, c *IndustryChain) error {
+			return rows.Scan(&c.ID, &c.Slug, &c.Name, &c.NameEn)
+		}))
+	})
+	if err != nil {
+		return out, err
+	}
+	out.Statistics = statisticsOf(rows)
+	return out, nil
+}
+
+// statisticsNameStatements are PublicRegions' and PublicChains' queries,
+// reading only the columns the statistics show.
+var statisticsNameStatements = newStatements(func(ctx context.Context) (q struct{ regions, chains string }) {
+	q.regions = publicRegionTreeSQL("r.id, r.parent_id, r.slug, r.name, r.name_en, r.status, r.publish_at, r.deleted_at", "id, parent_id, slug, name, name_en")
+	q.chains = `SELECT c.id, c.slug, c.name, c.name_en FROM industry_chains c
+		WHERE c.deleted_at IS NULL AND ` + publicRow(ctx, "c", "industry_chains") + ` ORDER BY c.region_id, c.id`
+	return q
+})
+
+// statisticsRow is one row of queueStatistics: the funnel of a region (for
+// dim 'all'), or of a breakdown key over the regions.
+type statisticsRow struct {
+	RegionID int64
+	Dim, Key string
+	Funnel
+}
+
+// queueStatistics queues LoadStatistics' statement, its rows into rows.
+func queueStatistics(b *pgx.Batch, f StatisticsFilter, rows *[]statisticsRow) {
 	rollup, scheduled := "", ""
-	args := []any{}
+	args := pgx.NamedArgs{}
 	if len(f.RegionIDs) > 0 {
-		rollup, scheduled = " WHERE region_id IN ?", " AND p.region_id IN ?"
-		args = append(args, f.RegionIDs, f.RegionIDs)
+		rollup, scheduled = " WHERE region_id = ANY(@regions)", " AND p.region_id = ANY(@regions)"
+		args["regions"] = f.RegionIDs
 	}
-	var rows []row
-	err := db.WithContext(ctx).Raw(`
+	b.Queue(`
 		SELECT CASE WHEN dim = 'all' THEN region_id ELSE 0 END AS region_id, dim, key, sum(projects) AS projects, sum(started) AS started, sum(producing) AS producing,
 			sum(with_amount) AS with_amount, sum(converted) AS converted, sum(with_plan) AS with_plan,
 			sum(contracted_yuan) AS contracted_yuan, sum(planned_yuan) AS planned_yuan, sum(completed_yuan) AS completed_yuan,
@@ -186,10 +261,13 @@ func LoadStatistics(ctx context.Context, db *gorm.DB, f StatisticsFilter) (Stati
 			SELECT x.* `+scheduledRollupRows+scheduled+`
 		) u
 		GROUP BY 1, dim, key -- per region for "all", over the regions for the breakdowns: a few dozen rows to scan
-		HAVING sum(projects) > 0`, args...).Scan(&rows).Error
-	if err != nil {
-		return Statistics{}, err
-	}
+		HAVING sum(projects) > 0`, args).Query(collect(rows, func(rows pgx.Rows, r *statisticsRow) error {
+		return rows.Scan(append([]any{&r.RegionID, &r.Dim, &r.Key}, r.funnelFields()...)...)
+	}))
+}
+
+// statisticsOf sums the rows of queueStatistics into the breakdowns.
+func statisticsOf(rows []statisticsRow) Statistics {
 	var s Statistics
 	years, chains, categories, stages := map[string]Funnel{}, map[string]Funnel{}, map[string]Funnel{}, map[string]Funnel{}
 	for _, r := range rows {
@@ -226,7 +304,7 @@ func LoadStatistics(ctx context.Context, db *gorm.DB, f StatisticsFilter) (Stati
 	slices.SortFunc(s.ByRegion, func(a, b KeyFunnel) int { return cmp.Compare(a.ID, b.ID) })
 	sortByOrder(s.ByCategory, ProjectCategories)
 	sortByOrder(s.ByStage, ProjectStages)
-	return s, nil
+	return s
 }
 
 // CountPublicProjects is the number of public projects, from the rollup as

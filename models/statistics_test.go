@@ -113,6 +113,35 @@ func TestStatisticsCountEachProjectOnce(t *testing.T) {
 		t.Errorf("rolled up %+v", rolled)
 	}
 
+	// With the names, in one round trip: the same statistics, and the
+	// regions and chains as PublicRegions and PublicChains list them.
+	named, err := models.LoadStatisticsWithNames(ctx, db, models.StatisticsFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if named.Total != s.Total || len(named.ByRegion) != len(s.ByRegion) || len(named.ByChain) != len(s.ByChain) {
+		t.Errorf("with names %+v, without %+v", named.Statistics, s)
+	}
+	public, err := models.PublicChains(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(named.Regions) != len(regions) || len(named.Chains) != len(public) {
+		t.Fatalf("names: %d regions, %d chains; want %d, %d", len(named.Regions), len(named.Chains), len(regions), len(public))
+	}
+	for i, r := range regions {
+		g := named.Regions[i]
+		if g.ID != r.ID || g.Slug != r.Slug || g.Name != r.Name || g.NameEn != r.NameEn || (g.ParentID == nil) != (r.ParentID == nil) ||
+			(g.ParentID != nil && *g.ParentID != *r.ParentID) {
+			t.Errorf("region %d: %+v, want %+v", i, g, r)
+		}
+	}
+	for i, c := range public {
+		if g := named.Chains[i]; g.ID != c.ID || g.Slug != c.Slug || g.Name != c.Name || g.NameEn != c.NameEn {
+			t.Errorf("chain %d: %+v, want %+v", i, g, c)
+		}
+	}
+
 	// The district alone.
 	d, err := models.LoadStatistics(ctx, db, models.StatisticsFilter{RegionIDs: []int64{f.district}})
 	if err != nil || d.Total.Projects != 2 || d.Total.ContractedYuan != 71000000 || d.Total.Converted != 1 {
