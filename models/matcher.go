@@ -381,7 +381,7 @@ WHERE p.region_id = ANY(ARRAY(SELECT id FROM above UNION ALL SELECT id FROM belo
 	q.unitemised = `
 SELECT p.slug, p.title, p.title_en, p.issuing_body
 FROM policies p
-WHERE p.id = ANY(@ids)
+WHERE p.id = ANY(@ids) AND ` + publicRow(ctx, "p", "policies") + `
 ORDER BY p.effective_on DESC NULLS LAST, p.id`
 	q.texts = `
 SELECT b.id, b.position, b.kind, b.level, b.recipient, b.recipient_en, b.condition, b.condition_en,

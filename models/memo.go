@@ -128,16 +128,19 @@ func (m *Memo[V]) Current(ctx context.Context, key string) (V, bool) {
 }
 
 // Refresh computes the value for key in the background, as Get would,
-// unless that is under way; compute reads from db (the primary: what it
-// reads is never behind the watch). Errors are the next Get's to meet.
+// unless that is under way or no current watch would let Current use it;
+// compute reads from db (the primary: what it reads is never behind the
+// watch). Errors are the next Get's to meet.
 func (m *Memo[V]) Refresh(db *gorm.DB, key string, compute func(context.Context) (V, error)) {
-	go func() {
-		_, _, _ = m.refreshing.Do(key, func() (any, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			return m.Get(ctx, db, key, compute)
-		})
-	}()
+	if !m.watch.State().Current {
+		return
+	}
+	// DoChan runs one computation per key; a call while it runs returns.
+	m.refreshing.DoChan(key, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return m.Get(ctx, db, key, compute)
+	})
 }
 
 // RecordingReads gives a context under which the tables read are

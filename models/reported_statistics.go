@@ -205,6 +205,7 @@ func PublicReportedStatistics(ctx context.Context, db *gorm.DB, regionIDs []int6
 	// other they were most of the statistics page's time after an edit.
 	// Each fills in only its own statistics of out.
 	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(reportedAtOnce)
 	for _, regionID := range regions {
 		g.Go(func() error { return computeReported(gctx, db, out, byRegion[regionID], regionID) })
 	}
@@ -213,6 +214,10 @@ func PublicReportedStatistics(ctx context.Context, db *gorm.DB, regionIDs []int6
 	}
 	return out, nil
 }
+
+// reportedAtOnce bounds the regions computed at once, each on a pooled
+// connection: a province of dozens of regions must not take them all.
+const reportedAtOnce = 4
 
 // reportedStatements list the public reported statistics (listIn: of the
 // @regions) whose region and source article are public too, with the
