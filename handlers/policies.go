@@ -97,25 +97,29 @@ func (h *Handler) ListPolicies(c echo.Context) error {
 }
 
 func (h *Handler) policyFilterForm(cx context.Context, q policyQuery) (views.FilterForm, error) {
-	regions, err := h.regionOptions(cx, q.Region)
-	if err != nil {
-		return views.FilterForm{}, err
-	}
-	chains, err := h.chainOptions(cx, q.Chain)
-	if err != nil {
-		return views.FilterForm{}, err
-	}
-	return views.FilterForm{
+	form := views.FilterForm{
 		Action: "/policies",
 		Inputs: []views.InputField{{Name: "q", Label: i18n.T(cx, "filter.q"), Value: q.Query, Type: "search"}},
-		Selects: []views.SelectField{
+	}
+	var err error
+	form.SelectsHTML, err = keptSelects(h, cx, "policies", []string{q.Region, q.Chain, q.Benefit, q.Validity, q.Sort}, func(cx context.Context) ([]views.SelectField, error) {
+		regions, err := h.regionOptions(cx, q.Region)
+		if err != nil {
+			return nil, err
+		}
+		chains, err := h.chainOptions(cx, q.Chain)
+		if err != nil {
+			return nil, err
+		}
+		return []views.SelectField{
 			{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regions},
 			{Name: "chain", Label: i18n.T(cx, "filter.chain"), Options: chains},
 			{Name: "benefit", Label: i18n.T(cx, "filter.benefit"), Options: enumOptions(cx, "benefit.kind.", models.BenefitKinds, q.Benefit)},
 			{Name: "validity", Label: i18n.T(cx, "filter.validity"), Options: enumOptions(cx, "policies.validity.", []string{models.PolicyInForce, models.PolicyExpired}, q.Validity)},
 			{Name: "sort", Label: i18n.T(cx, "filter.sort"), Options: enumOptions(cx, "policies.sort.", policySorts, q.Sort)[1:]},
-		},
-	}, nil
+		}, nil
+	})
+	return form, err
 }
 
 // enumOptions offers "any" and each value of an enumeration, labelled from

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -201,5 +202,44 @@ func TestPolicyListPages(t *testing.T) {
 	}
 	if rec := get(t, e, http.MethodGet, "/policies?region=tongliao&page=3"); rec.Code != http.StatusNotFound {
 		t.Errorf("page past the end = %d, want 404", rec.Code)
+	}
+}
+
+// The filters' choices are written once and kept; an edit to what they
+// offer shows at the next request, with the visitor's choice still
+// selected, in each language.
+func TestKeptFilterChoicesFollowEdits(t *testing.T) {
+	db := dbtest.New(t, dbtest.Seeded)
+	e := newRouter(db)
+	option := func(path, selectName string) (names []string, selected string) {
+		t.Helper()
+		doc := parse(t, get(t, e, http.MethodGet, path))
+		doc.Find(`select[name="` + selectName + `"] option`).Each(func(_ int, o *goquery.Selection) {
+			names = append(names, strings.TrimSpace(o.Text()))
+			if _, ok := o.Attr("selected"); ok {
+				selected = o.AttrOr("value", "")
+			}
+		})
+		return names, selected
+	}
+	for _, path := range []string{"/policies?chain=chifeng-electronics", "/projects?chain=chifeng-electronics&min=1", "/sites?chain=chifeng-electronics&min_area=1"} {
+		names, selected := option(path, "chain")
+		if selected != "chifeng-electronics" || !slices.Contains(names, "电子信息与智能制造") {
+			t.Fatalf("%s: chain choices %v, selected %q", path, names, selected)
+		}
+		option(path, "chain") // kept now
+	}
+	dbtest.MustExec(t, db, "UPDATE industry_chains SET name = '电子信息产业链(改名)' WHERE slug = 'chifeng-electronics'")
+	for _, path := range []string{"/policies?chain=chifeng-electronics", "/projects?chain=chifeng-electronics&min=2", "/sites?chain=chifeng-electronics&min_area=2"} {
+		names, selected := option(path, "chain")
+		if selected != "chifeng-electronics" || !slices.Contains(names, "电子信息产业链(改名)") || slices.Contains(names, "电子信息与智能制造") {
+			t.Errorf("%s after the edit: chain choices %v, selected %q", path, names, selected)
+		}
+		if names, _ := option("/zh-hant"+path, "chain"); !slices.Contains(names, "電子信息產業鏈(改名)") {
+			t.Errorf("%s in Traditional after the edit: %v", path, names)
+		}
+	}
+	if _, selected := option("/policies", "chain"); selected != "" {
+		t.Errorf("another visitor's choice is selected: %q", selected)
 	}
 }

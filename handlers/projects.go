@@ -112,36 +112,41 @@ func (h *Handler) resolveProjectFilter(cx context.Context, r *queryReader, q pro
 }
 
 func (h *Handler) projectFilterForm(cx context.Context, q projectQuery) (views.FilterForm, error) {
-	regions, err := h.regionOptions(cx, q.Region)
-	if err != nil {
-		return views.FilterForm{}, err
-	}
-	chains, err := h.chainOptions(cx, q.Chain)
-	if err != nil {
-		return views.FilterForm{}, err
-	}
-	events, err := pageData(h, cx, "event-choices", func(cx context.Context) ([]models.Choice, error) {
-		return models.PublicEventChoices(cx, h.reads(cx))
-	})
-	if err != nil {
-		return views.FilterForm{}, err
-	}
-	return views.FilterForm{
+	form := views.FilterForm{
 		Action: "/projects",
 		Inputs: []views.InputField{
 			{Name: "min", Label: i18n.T(cx, "filter.min"), Value: q.MinWan, Type: "number"},
 			{Name: "max", Label: i18n.T(cx, "filter.max"), Value: q.MaxWan, Type: "number"},
 			{Name: "year", Label: i18n.T(cx, "filter.year"), Value: q.Year, Type: "number"},
 		},
-		Selects: []views.SelectField{
+	}
+	var err error
+	chosen := []string{q.Region, q.Chain, q.Category, q.Stage, q.Event, q.Sort}
+	form.SelectsHTML, err = keptSelects(h, cx, "projects", chosen, func(cx context.Context) ([]views.SelectField, error) {
+		regions, err := h.regionOptions(cx, q.Region)
+		if err != nil {
+			return nil, err
+		}
+		chains, err := h.chainOptions(cx, q.Chain)
+		if err != nil {
+			return nil, err
+		}
+		events, err := pageData(h, cx, "event-choices", func(cx context.Context) ([]models.Choice, error) {
+			return models.PublicEventChoices(cx, h.reads(cx))
+		})
+		if err != nil {
+			return nil, err
+		}
+		return []views.SelectField{
 			{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regions},
 			{Name: "chain", Label: i18n.T(cx, "filter.chain"), Options: chains},
 			{Name: "category", Label: i18n.T(cx, "filter.category"), Options: enumOptions(cx, "project.category.", models.ProjectCategories, q.Category)},
 			{Name: "stage", Label: i18n.T(cx, "filter.stage"), Options: enumOptions(cx, "project.stage.", models.ProjectStages, q.Stage)},
 			{Name: "event", Label: i18n.T(cx, "filter.event"), Options: choiceOptions(cx, events, q.Event)},
 			{Name: "sort", Label: i18n.T(cx, "filter.sort"), Options: enumOptions(cx, "projects.sort.", projectSorts, q.Sort)[1:]},
-		},
-	}, nil
+		}, nil
+	})
+	return form, err
 }
 
 // ShowProject shows a project: where it stands, its amounts, managers,

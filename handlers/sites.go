@@ -65,13 +65,11 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if f.RegionIDs, f.ChainID, err = h.placeFilter(cx, r, q.Region, q.Chain, h.regionIDsBelow); err != nil {
 		return err
 	}
-	parks, err := pageData(h, cx, "park-choices", func(cx context.Context) ([]models.Choice, error) {
-		return models.PublicParkChoices(cx, h.reads(cx))
-	})
-	if err != nil {
-		return err
-	}
 	if q.Park != "" {
+		parks, err := h.parkChoices(cx)
+		if err != nil {
+			return err
+		}
 		if i := slices.IndexFunc(parks, func(p models.Choice) bool { return p.Slug == q.Park }); i >= 0 {
 			f.ParkID = parks[i].ID
 		} else {
@@ -94,7 +92,7 @@ func (h *Handler) ListSites(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := h.siteFilterForm(cx, q, parks)
+	form, err := h.siteFilterForm(cx, q)
 	if err != nil {
 		return err
 	}
@@ -196,30 +194,9 @@ func siteBriefPath(answers string, s models.SiteResult, chain string) string {
 	return "/briefs/new?" + q.Encode()
 }
 
-func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models.Choice) (views.FilterForm, error) {
-	regions, err := h.regionOptions(cx, q.Region)
-	if err != nil {
-		return views.FilterForm{}, err
-	}
-	chains, err := h.chainOptions(cx, q.Chain)
-	if err != nil {
-		return views.FilterForm{}, err
-	}
-	statuses := enumOptions(cx, "sites.status.", siteStatuses, q.Status)[1:]
-	if q.Status == "" {
-		statuses[0].Selected = true
-	}
-	return views.FilterForm{
+func (h *Handler) siteFilterForm(cx context.Context, q siteQuery) (views.FilterForm, error) {
+	form := views.FilterForm{
 		Action: "/sites",
-		Selects: []views.SelectField{
-			{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regions},
-			{Name: "park", Label: i18n.T(cx, "filter.park"), Options: choiceOptions(cx, parks, q.Park)},
-			{Name: "park_kind", Label: i18n.T(cx, "sites.filter.park_kind"), Options: enumOptions(cx, "park.kind.", parkKinds, q.ParkKind)},
-			{Name: "chain", Label: i18n.T(cx, "sites.filter.chain"), Options: chains},
-			{Name: "kind", Label: i18n.T(cx, "sites.filter.kind"), Options: enumOptions(cx, "site.kind.", siteKinds, q.Kind)},
-			{Name: "status", Label: i18n.T(cx, "sites.filter.status"), Options: statuses},
-			{Name: "sort", Label: i18n.T(cx, "filter.sort"), Options: enumOptions(cx, "sites.sort.", siteSorts, q.Sort)[1:]},
-		},
 		Inputs: []views.InputField{
 			{Name: "min_area", Label: i18n.T(cx, "sites.filter.min_area"), Value: q.MinArea, Type: "number"},
 			{Name: "max_area", Label: i18n.T(cx, "sites.filter.max_area"), Value: q.MaxArea, Type: "number"},
@@ -227,5 +204,42 @@ func (h *Handler) siteFilterForm(cx context.Context, q siteQuery, parks []models
 			{Name: "max_price", Label: i18n.T(cx, "sites.filter.max_price"), Value: q.MaxPrice, Type: "number"},
 			{Name: "ready_by", Label: i18n.T(cx, "sites.filter.ready_by"), Value: q.ReadyBy, Type: "date"},
 		},
-	}, nil
+	}
+	var err error
+	chosen := []string{q.Region, q.Park, q.ParkKind, q.Chain, q.Kind, q.Status, q.Sort}
+	form.SelectsHTML, err = keptSelects(h, cx, "sites", chosen, func(cx context.Context) ([]views.SelectField, error) {
+		regions, err := h.regionOptions(cx, q.Region)
+		if err != nil {
+			return nil, err
+		}
+		chains, err := h.chainOptions(cx, q.Chain)
+		if err != nil {
+			return nil, err
+		}
+		parks, err := h.parkChoices(cx)
+		if err != nil {
+			return nil, err
+		}
+		statuses := enumOptions(cx, "sites.status.", siteStatuses, q.Status)[1:]
+		if q.Status == "" {
+			statuses[0].Selected = true
+		}
+		return []views.SelectField{
+			{Name: "region", Label: i18n.T(cx, "filter.region"), Options: regions},
+			{Name: "park", Label: i18n.T(cx, "filter.park"), Options: choiceOptions(cx, parks, q.Park)},
+			{Name: "park_kind", Label: i18n.T(cx, "sites.filter.park_kind"), Options: enumOptions(cx, "park.kind.", parkKinds, q.ParkKind)},
+			{Name: "chain", Label: i18n.T(cx, "sites.filter.chain"), Options: chains},
+			{Name: "kind", Label: i18n.T(cx, "sites.filter.kind"), Options: enumOptions(cx, "site.kind.", siteKinds, q.Kind)},
+			{Name: "status", Label: i18n.T(cx, "sites.filter.status"), Options: statuses},
+			{Name: "sort", Label: i18n.T(cx, "filter.sort"), Options: enumOptions(cx, "sites.sort.", siteSorts, q.Sort)[1:]},
+		}, nil
+	})
+	return form, err
+}
+
+// parkChoices are the public parks the finder's park filter offers.
+func (h *Handler) parkChoices(cx context.Context) ([]models.Choice, error) {
+	return pageData(h, cx, "park-choices", func(cx context.Context) ([]models.Choice, error) {
+		return models.PublicParkChoices(cx, h.reads(cx))
+	})
 }
