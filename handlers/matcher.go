@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -329,12 +331,61 @@ func (h *Handler) renderMatch(c echo.Context, status int, f matchForm, v views.M
 		v.Centres = append(v.Centres, field)
 	}
 	var err error
-	if v.RegionOptions, err = h.regionOptions(cx, f.Region); err != nil {
+	if v.PlaceOptionsHTML, err = h.keptPlaceOptions(cx, f); err != nil {
 		return err
 	}
-	if v.ChainOptions, err = h.chainOptions(cx, f.Chain); err != nil {
-		return err
+	if v.PlaceOptionsHTML == nil {
+		if v.RegionOptions, v.ChainOptions, err = h.matchPlaceOptions(cx, f); err != nil {
+			return err
+		}
 	}
-	v.RegionOptions[0].Label = i18n.T(cx, "match.choose")
 	return render(c, status, views.MatchPage(v))
+}
+
+// matchPlaceOptions are the region and chain choices of the form.
+func (h *Handler) matchPlaceOptions(cx context.Context, f matchForm) (regions, chains []views.Option, err error) {
+	if regions, err = h.regionOptions(cx, f.Region); err != nil {
+		return nil, nil, err
+	}
+	if chains, err = h.chainOptions(cx, f.Chain); err != nil {
+		return nil, nil, err
+	}
+	regions[0].Label = i18n.T(cx, "match.choose")
+	return regions, chains, nil
+}
+
+// keptPlaceOptions writes the region and chain choices once per language
+// and chosen pair and keeps them (keptHTML), as filter forms keep their
+// selects: writing them was a good part of an answer's time. Only when
+// both chosen values are public records or empty (an answer with an
+// unknown slug is shown again with its error): they are the key. Nil
+// when not kept.
+func (h *Handler) keptPlaceOptions(cx context.Context, f matchForm) (*[2]string, error) {
+	regions, err := h.publicRegions(cx)
+	if err != nil {
+		return nil, err
+	}
+	chains, err := h.publicChains(cx)
+	if err != nil {
+		return nil, err
+	}
+	known := (f.Region == "" || slices.ContainsFunc(regions, func(r models.Region) bool { return r.Slug == f.Region })) &&
+		(f.Chain == "" || slices.ContainsFunc(chains, func(c models.IndustryChain) bool { return c.Slug == f.Chain }))
+	if !known {
+		return nil, nil
+	}
+	var out [2]string
+	if out[0], err = keptHTML(h, cx, "match-region-options/"+f.Region, func(cx context.Context) (templ.Component, error) {
+		regions, _, err := h.matchPlaceOptions(cx, matchForm{Region: f.Region})
+		return views.OptionList(regions), err
+	}); err != nil {
+		return nil, err
+	}
+	if out[1], err = keptHTML(h, cx, "match-chain-options/"+f.Chain, func(cx context.Context) (templ.Component, error) {
+		_, chains, err := h.matchPlaceOptions(cx, matchForm{Chain: f.Chain})
+		return views.OptionList(chains), err
+	}); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
