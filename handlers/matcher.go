@@ -267,14 +267,17 @@ func matchItemView(cx context.Context, it models.MatchedBenefit) views.MatchItem
 	}
 	region, _ := i18n.Content(cx, it.RegionName, it.RegionNameEn)
 	chain, _ := i18n.Content(cx, it.ChainName, it.ChainNameEn)
+	var data map[string]any // the reasons' placeholders, the same for each: written once
 	for _, r := range it.Reasons {
 		key := "match.reason." + r.Rule
 		if r.Missing {
 			key += ".missing"
 		}
-		data := map[string]any{"Region": region, "Chain": chain, "Qual": qualificationName(cx, it.Qualification, it.QualificationLevel)}
-		if it.MinInvestmentYuan != nil {
-			data["Min"] = views.Yuan(cx, *it.MinInvestmentYuan)
+		if data == nil {
+			data = map[string]any{"Region": region, "Chain": chain, "Qual": qualificationName(cx, it.Qualification, it.QualificationLevel)}
+			if it.MinInvestmentYuan != nil {
+				data["Min"] = views.Yuan(cx, *it.MinInvestmentYuan)
+			}
 		}
 		line := i18n.T(cx, key, data)
 		if r.Missing {
