@@ -347,10 +347,7 @@ func (h *Handler) renderMatch(c echo.Context, status int, f matchForm, v views.M
 
 // matchPlaceOptions are the region and chain choices of the form.
 func (h *Handler) matchPlaceOptions(cx context.Context, f matchForm) (regions, chains []views.Option, err error) {
-	if regions, err = h.regionOptions(cx, f.Region); err != nil {
-		return nil, nil, err
-	}
-	if chains, err = h.chainOptions(cx, f.Chain); err != nil {
+	if regions, chains, err = h.placeOptions(cx, f.Region, f.Chain); err != nil {
 		return nil, nil, err
 	}
 	regions[0].Label = i18n.T(cx, "match.choose")

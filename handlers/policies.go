@@ -103,11 +103,7 @@ func (h *Handler) policyFilterForm(cx context.Context, q policyQuery) (views.Fil
 	}
 	var err error
 	form.SelectsHTML, err = keptSelects(h, cx, "policies", []string{q.Region, q.Chain, q.Benefit, q.Validity, q.Sort}, func(cx context.Context) ([]views.SelectField, error) {
-		regions, err := h.regionOptions(cx, q.Region)
-		if err != nil {
-			return nil, err
-		}
-		chains, err := h.chainOptions(cx, q.Chain)
+		regions, chains, err := h.placeOptions(cx, q.Region, q.Chain)
 		if err != nil {
 			return nil, err
 		}
@@ -158,6 +154,15 @@ func choiceOptions(cx context.Context, list []models.Choice, selected string) []
 		opts = append(opts, views.Option{Value: c.Slug, Label: name, Selected: c.Slug == selected})
 	}
 	return opts
+}
+
+// placeOptions are the region and chain choices most forms offer.
+func (h *Handler) placeOptions(cx context.Context, region, chain string) (regions, chains []views.Option, err error) {
+	if regions, err = h.regionOptions(cx, region); err != nil {
+		return nil, nil, err
+	}
+	chains, err = h.chainOptions(cx, chain)
+	return regions, chains, err
 }
 
 func (h *Handler) chainOptions(cx context.Context, selected string) ([]views.Option, error) {

@@ -123,11 +123,7 @@ func (h *Handler) projectFilterForm(cx context.Context, q projectQuery) (views.F
 	var err error
 	chosen := []string{q.Region, q.Chain, q.Category, q.Stage, q.Event, q.Sort}
 	form.SelectsHTML, err = keptSelects(h, cx, "projects", chosen, func(cx context.Context) ([]views.SelectField, error) {
-		regions, err := h.regionOptions(cx, q.Region)
-		if err != nil {
-			return nil, err
-		}
-		chains, err := h.chainOptions(cx, q.Chain)
+		regions, chains, err := h.placeOptions(cx, q.Region, q.Chain)
 		if err != nil {
 			return nil, err
 		}

@@ -208,11 +208,7 @@ func (h *Handler) siteFilterForm(cx context.Context, q siteQuery) (views.FilterF
 	var err error
 	chosen := []string{q.Region, q.Park, q.ParkKind, q.Chain, q.Kind, q.Status, q.Sort}
 	form.SelectsHTML, err = keptSelects(h, cx, "sites", chosen, func(cx context.Context) ([]views.SelectField, error) {
-		regions, err := h.regionOptions(cx, q.Region)
-		if err != nil {
-			return nil, err
-		}
-		chains, err := h.chainOptions(cx, q.Chain)
+		regions, chains, err := h.placeOptions(cx, q.Region, q.Chain)
 		if err != nil {
 			return nil, err
 		}
